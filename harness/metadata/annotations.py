@@ -1,0 +1,121 @@
+"""Reading CSDL annotation values and applying the few terms the harness uses.
+
+Annotations carry facts the rest of the CSDL cannot: which properties the server computes
+(never sent in requests), which are read-only, alternate keys, descriptions and per-set
+capabilities such as Dataverse's `SkipSupported=false`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from .model import AlternateKey, EntitySet, EntityType, NavigationProperty, Property, StructuredType
+
+CORE = "Org.OData.Core.V1."
+CAPABILITIES = "Org.OData.Capabilities.V1."
+ALTERNATE_KEYS = "OData.Community.Keys.V1.AlternateKeys"
+
+_INLINE_VALUE_ATTRIBUTES = (
+    "String", "Bool", "Int", "Decimal", "Float", "EnumMember", "Path", "PropertyPath",
+    "NavigationPropertyPath", "AnnotationPath", "Date", "DateTimeOffset", "Guid", "Duration",
+)
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _scalar(kind: str, text: str) -> Any:
+    if kind == "Bool":
+        return text.strip().lower() == "true"
+    if kind == "Int":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def annotation_value(elem: etree._Element) -> Any:
+    """The value of an `<Annotation>` or `<PropertyValue>`: attribute form, element form, or Tag default."""
+    for kind in _INLINE_VALUE_ATTRIBUTES:
+        raw = elem.get(kind)
+        if raw is not None:
+            return _scalar(kind, raw)
+    for child in elem:
+        if _local(child.tag) == "Annotation":
+            continue
+        return _expression(child)
+    # A term of type Core.Tag written without a value means "true".
+    return True
+
+
+def _expression(elem: etree._Element) -> Any:
+    kind = _local(elem.tag)
+    if kind == "Collection":
+        return [_expression(child) for child in elem if _local(child.tag) != "Annotation"]
+    if kind == "Record":
+        return {
+            child.get("Property"): annotation_value(child)
+            for child in elem
+            if _local(child.tag) == "PropertyValue" and child.get("Property")
+        }
+    if kind == "Null":
+        return None
+    return _scalar(kind, elem.text or "")
+
+
+def _permissions_read_only(value: Any) -> bool:
+    """Core.Permissions is a flags enum: "…PermissionType/Read" alone means the property is read-only."""
+    items = value if isinstance(value, list) else [value]
+    members: set[str] = set()
+    for item in items:
+        if isinstance(item, str):
+            members.update(part.rpartition("/")[2] for part in item.split())
+    return "Read" in members and not members & {"Write", "ReadWrite"}
+
+
+def _alternate_keys(value: Any) -> list[AlternateKey]:
+    keys: list[AlternateKey] = []
+    for record in value if isinstance(value, list) else []:
+        parts = record.get("Key") if isinstance(record, dict) else None
+        if not isinstance(parts, list):
+            continue
+        names = [str(p.get("Name")) for p in parts if isinstance(p, dict) and p.get("Name")]
+        aliases = [str(p.get("Alias") or p.get("Name")) for p in parts if isinstance(p, dict) and p.get("Name")]
+        if names:
+            keys.append(AlternateKey(properties=tuple(names), aliases=tuple(aliases)))
+    return keys
+
+
+def apply_annotation(target: object, term: str, value: Any) -> None:
+    """Record a (fully qualified) term on a model object; terms the harness does not use are ignored."""
+    if term == CORE + "Description":
+        if isinstance(value, str) and hasattr(target, "description"):
+            target.description = value  # type: ignore[attr-defined]
+        return
+    if isinstance(target, Property):
+        if term == CORE + "Computed":
+            target.computed = value is True
+        elif term == CORE + "Immutable":
+            target.immutable = value is True
+        elif term == CORE + "Permissions":
+            target.read_only = _permissions_read_only(value)
+        return
+    if isinstance(target, EntityType) and term == ALTERNATE_KEYS:
+        target.alternate_keys = _alternate_keys(value)
+        return
+    if isinstance(target, EntitySet) and term.startswith(CAPABILITIES):
+        short = term[len(CAPABILITIES) :]
+        if isinstance(value, bool):
+            target.capabilities[short] = value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, bool):
+                    target.capabilities[f"{short}.{key}"] = item
+
+
+def is_annotatable(target: object) -> bool:
+    return isinstance(target, (Property, NavigationProperty, StructuredType, EntitySet))

@@ -1,0 +1,143 @@
+"""Keep secrets out of reprs, logs and error messages.
+
+:class:`Secret` wraps a sensitive string so that printing a settings object, a dataclass or an
+exception can never show it by accident; code that really needs the value calls ``reveal()``.
+:class:`RedactingFilter` is the second line of defence for logs: it masks every value passed to
+:func:`register_secret` plus anything shaped like a JWT, a ``Bearer``/``Basic`` credential or a
+``password=``/``client_secret=``/``code=`` form field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import threading
+
+MASK = "***"
+_SHOWN = "********"
+# Shorter values are not registered: masking "a" or "1" everywhere would make logs unreadable.
+MIN_REGISTERED_LENGTH = 4
+
+
+class Secret:
+    """A string that only shows itself through :meth:`reveal`.
+
+    ``str``/``repr``/``format`` give ``Secret('********')``. It is deliberately *not* a ``str``
+    subclass, so ``json.dumps`` refuses it and string concatenation fails loudly instead of
+    leaking the value.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError(f"Secret wraps a str, not {type(value).__name__}")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The real value; call it only where the value is sent to the identity provider."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{_SHOWN}')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(("harness.Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self):  # pickling keeps the value (multiprocessing needs it) but never prints it
+        return (Secret, (self._value,))
+
+
+# --------------------------------------------------------------------------- registry
+_lock = threading.Lock()
+_registered: set[str] = set()
+_registered_pattern: re.Pattern[str] | None = None
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_AUTH_HEADER = re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+")
+_FORM_FIELD = re.compile(
+    r"(?i)\b(password|passwd|client_secret|access_token|refresh_token|id_token|code|code_verifier"
+    r"|client_assertion)=([^&\s\"']+)"
+)
+
+
+def register_secret(value: str | Secret | None) -> None:
+    """Remember ``value`` so :func:`redact` and :class:`RedactingFilter` mask it from now on."""
+    global _registered_pattern
+    if value is None:
+        return
+    text = value.reveal() if isinstance(value, Secret) else str(value)
+    if len(text) < MIN_REGISTERED_LENGTH:
+        return
+    with _lock:
+        if text in _registered:
+            return
+        _registered.add(text)
+        # Longest first, so a secret containing another one is masked as a whole.
+        ordered = sorted(_registered, key=len, reverse=True)
+        _registered_pattern = re.compile("|".join(re.escape(item) for item in ordered))
+
+
+def redact(text: str) -> str:
+    """``text`` with registered secrets, JWTs, auth headers and secret form fields masked."""
+    if not text:
+        return text
+    pattern = _registered_pattern
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    text = _JWT.sub(MASK, text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that rewrites each record's message with :func:`redact`.
+
+    Attach it to a logger (records created there) or to a handler (every record it emits). The
+    message is formatted once here, so arguments holding secrets are masked too; a traceback is
+    pre-formatted and masked as well.
+    """
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to logging's own error handling
+            return True
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def install_redaction(target: logging.Logger | logging.Handler) -> RedactingFilter:
+    """Add one :class:`RedactingFilter` to a logger or handler (idempotent)."""
+    for existing in target.filters:
+        if isinstance(existing, RedactingFilter):
+            return existing
+    flt = RedactingFilter()
+    target.addFilter(flt)
+    return flt

@@ -1,0 +1,61 @@
+"""The Dataverse Web API as an ASGI app: ``/api/data/v8.x`` and ``/api/data/v9.x``."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, unquote
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from simulator.config import SimConfig
+from simulator.dataverse.dialect import DataverseDialect
+from simulator.dataverse.model import build_model
+from simulator.dataverse.seed import seed_dataverse
+from simulator.keys import SigningKey
+from simulator.odata.service import ODataService, RequestContext
+from simulator.odata.store import Store
+
+VERSIONS = {"v8.0", "v8.1", "v8.2", "v9.0", "v9.1", "v9.2"}
+METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+
+
+def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:
+    """Build the dialect-neutral request view (query parameters percent-decoded once)."""
+    params = dict(parse_qsl(request.url.query, keep_blank_values=True))
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
+                          headers=headers, body=body, version=version)
+
+
+def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None = None):
+    """Return ``(asgi_app, store)``; the store is closed by the caller."""
+    store = store or Store(config.database_url)
+    dialect = DataverseDialect(config, key)
+    service = ODataService(build_model(), store, "crm", dialect)
+    seed_dataverse(service, config)
+
+    async def endpoint(request: Request) -> Response:
+        version = request.path_params["version"]
+        if version not in VERSIONS:
+            return JSONResponse({"error": {"code": "0x8006088a",
+                                           "message": f"Resource not found for the segment '{version}'."}},
+                                status_code=404, headers={"OData-Version": "4.0"})
+        raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+        match = re.match(r"^/api/data/[^/]+/?(.*)$", raw_path)
+        path = match.group(1) if match else request.path_params.get("path", "")
+        base = str(request.base_url).rstrip("/")
+        root = f"{base}/api/data/{version}"
+        body = await request.body()
+        ctx = request_context(request, root, path, body, version)
+        ctx.extras["service"] = service
+        return await run_in_threadpool(service.handle, ctx)
+
+    routes = [Route("/api/data/{version}", endpoint, methods=METHODS),
+              Route("/api/data/{version}/{path:path}", endpoint, methods=METHODS)]
+    app = Starlette(routes=routes)
+    app.state.service = service
+    return app, store

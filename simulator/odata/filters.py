@@ -1,0 +1,211 @@
+"""``$filter`` → SQL, through odata-query's parser and SQLAlchemy Core visitor.
+
+The visitor is extended with what Dynamics needs and odata-query's Core visitor lacks:
+validation of property names against the model (with the service's error), lookup traversal
+(``primarycontactid/fullname eq 'x'``) as ``IN`` sub-queries, lambda ``any``/``all`` over
+collection navigation as ``EXISTS``, GUIDs stored in lower case, date-times in ISO text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from odata_query import ast
+from odata_query import exceptions as oq_exc
+from odata_query.grammar import ODataLexer, ODataParser
+from odata_query.sqlalchemy.core import AstToSqlAlchemyCoreVisitor
+
+from simulator.odata.edm import format_datetime
+from simulator.odata.errors import ODataProblem, syntax_error, unknown_property
+from simulator.odata.model import EntityModel, EntitySet
+
+# odata-query warns on every untyped identifier; the simulator validates names itself.
+logging.getLogger("odata_query").setLevel(logging.ERROR)
+
+_lexer = ODataLexer()
+_parser = ODataParser()
+
+SUPPORTED_FUNCTIONS = {"contains", "startswith", "endswith"}
+
+
+def parse_filter(text: str) -> ast._Node:
+    """Parse ``$filter`` text, turning parser failures into the service's syntax errors."""
+    if text.count("'") % 2:
+        position = text.rfind("'")
+        raise syntax_error(f"There is an unterminated literal at position {position} in '{text}'.")
+    try:
+        return _parser.parse(_lexer.tokenize(text))
+    except oq_exc.ParsingException as exc:
+        token = getattr(exc, "token", None)
+        position = getattr(token, "index", len(text)) if token is not None else len(text)
+        raise syntax_error(f"Syntax error at position {position} in '{text}'.") from None
+    except oq_exc.ODataException as exc:
+        raise syntax_error(f"Syntax error in '{text}': {exc}.") from None
+
+
+def _replace_root(node, root: str, keep_attr: bool = False):
+    """Rewrite paths that start at ``root`` (a lambda variable or a lookup) one level shorter."""
+    if isinstance(node, ast.Attribute):
+        if isinstance(node.owner, ast.Identifier) and node.owner.name == root:
+            return ast.Identifier(node.attr)
+        return dataclasses.replace(node, owner=_replace_root(node.owner, root))
+    if isinstance(node, ast.CollectionLambda):
+        return dataclasses.replace(node, owner=_replace_root(node.owner, root))
+    if isinstance(node, list):
+        return [_replace_root(n, root) for n in node]
+    if dataclasses.is_dataclass(node) and not isinstance(node, ast._Literal):
+        changes = {f.name: _replace_root(getattr(node, f.name), root) for f in dataclasses.fields(node)
+                   if isinstance(getattr(node, f.name), ast._Node | list)}
+        return dataclasses.replace(node, **changes) if changes else node
+    return node
+
+
+def _path_root(node) -> str | None:
+    while isinstance(node, ast.Attribute):
+        if isinstance(node.owner, ast.Identifier):
+            return node.owner.name
+        node = node.owner
+    return None
+
+
+class FilterCompiler(AstToSqlAlchemyCoreVisitor):
+    """Compile a parsed filter for one entity set's table.
+
+    ``table_for(set_name)`` returns the SQL table of another entity set, for sub-queries.
+    ``literal_hook`` lets a dialect rewrite literals (e.g. F&O wildcards) before comparison.
+    """
+
+    def __init__(self, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,
+                 table_for: Callable[[str], sa.Table],
+                 compare_hook: Callable | None = None):
+        super().__init__(table)
+        self.model = model
+        self.entity_set = entity_set
+        self.table_for = table_for
+        self.compare_hook = compare_hook
+
+    # ------------------------------------------------------------------ names
+    def _qualified(self) -> str:
+        return self.model.qualified(self.entity_set.type.name)
+
+    def visit_Identifier(self, node: ast.Identifier):
+        prop = self.entity_set.type.prop(node.name)
+        if prop is None:
+            raise unknown_property(node.name, self._qualified())
+        return self.table.c[node.name]
+
+    def visit_Attribute(self, node: ast.Attribute):
+        raise unknown_property(_path_root(node) or str(node), self._qualified())
+
+    # ------------------------------------------------------------------ literals
+    def visit_DateTime(self, node: ast.DateTime):
+        try:
+            return sa.literal(format_datetime(node.py_val))
+        except ValueError:
+            raise syntax_error(f"Invalid date-time literal '{node.val}'.") from None
+
+    def visit_Date(self, node: ast.Date):
+        return sa.literal(node.val)
+
+    def visit_GUID(self, node: ast.GUID):
+        return sa.literal(node.val.lower())
+
+    # ------------------------------------------------------------------ traversal
+    def _through_lookup(self, node) -> sa.ColumnElement | None:
+        """If ``node`` uses ``lookup/prop`` paths, compile it as ``fk IN (SELECT key ...)``."""
+        roots = {_path_root(child) for child in _operands(node)} - {None}
+        if not roots:
+            return None
+        root = roots.pop()
+        nav = self.entity_set.type.nav(root)
+        if nav is None:
+            raise unknown_property(root, self._qualified())
+        if nav.collection:
+            raise syntax_error(
+                f"The navigation property '{root}' is a collection; use any() or all() to filter on it.")
+        target = self.model.entity_set(nav.target_set)
+        target_table = self.table_for(nav.target_set).alias()
+        inner = FilterCompiler(self.model, target, target_table, self.table_for, self.compare_hook)
+        condition = inner.visit(_replace_root(node, root))
+        key = target_table.c[target.type.key[0]]
+        return self.table.c[nav.fk].in_(sa.select(key).where(condition))
+
+    def visit_Compare(self, node: ast.Compare):
+        via = self._through_lookup(node)
+        if via is not None:
+            return via
+        if self.compare_hook is not None:
+            hooked = self.compare_hook(self, node)
+            if hooked is not None:
+                return hooked
+        left, right = node.left, node.right
+        if isinstance(left, ast.Identifier) and isinstance(right, ast.String):
+            prop = self.entity_set.type.prop(left.name)
+            if prop is not None and prop.type == "Edm.Guid":
+                right = ast.String(right.val.lower())
+        return super().visit_Compare(dataclasses.replace(node, left=left, right=right))
+
+    def visit_Call(self, node: ast.Call):
+        via = self._through_lookup(node)
+        if via is not None:
+            return via
+        name = node.func.name.lower()
+        if node.func.namespace or name not in SUPPORTED_FUNCTIONS:
+            full = ".".join((*node.func.namespace, node.func.name))
+            raise ODataProblem(501, "0x8006088a", f"The function '{full}' is not supported.", "unsupported")
+        for arg in node.args[:1]:
+            if isinstance(arg, ast.Identifier):
+                self.visit_Identifier(arg)
+        try:
+            return super().visit_Call(node)
+        except oq_exc.ODataException as exc:
+            raise syntax_error(f"Invalid arguments for '{node.func.name}': {exc}.") from None
+
+    def visit_CollectionLambda(self, node: ast.CollectionLambda):
+        if not isinstance(node.owner, ast.Identifier):
+            raise syntax_error("Lambda operators are only supported on a collection navigation property "
+                               "of the filtered entity.")
+        nav = self.entity_set.type.nav(node.owner.name)
+        if nav is None:
+            raise unknown_property(node.owner.name, self._qualified())
+        if not nav.collection:
+            raise syntax_error(f"The navigation property '{nav.name}' is not a collection.")
+        target = self.model.entity_set(nav.target_set)
+        target_table = self.table_for(nav.target_set).alias()
+        link = target_table.c[nav.fk] == self.table.c[self.entity_set.type.key[0]]
+        query = sa.select(sa.literal(1)).select_from(target_table).where(link)
+        if node.lambda_ is None:
+            return sa.exists(query)
+        inner = FilterCompiler(self.model, target, target_table, self.table_for, self.compare_hook)
+        condition = inner.visit(_replace_root(node.lambda_.expression, node.lambda_.identifier.name))
+        if isinstance(node.operator, ast.All):
+            return ~sa.exists(query.where(~condition))
+        return sa.exists(query.where(condition))
+
+
+def _operands(node) -> list:
+    if isinstance(node, ast.Compare):
+        return [node.left, node.right]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def compile_filter(text: str, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,
+                   table_for: Callable[[str], sa.Table], compare_hook: Callable | None = None,
+                   preprocess: Callable[[str], str] | None = None) -> sa.ColumnElement:
+    if preprocess is not None:
+        text = preprocess(text)
+    tree = parse_filter(text)
+    compiler = FilterCompiler(model, entity_set, table, table_for, compare_hook)
+    try:
+        return compiler.visit(tree)
+    except ODataProblem:
+        raise
+    except oq_exc.ODataException as exc:
+        raise syntax_error(f"The query specified in the URI is not valid: {exc}.") from None
+    except (TypeError, NotImplementedError) as exc:
+        raise syntax_error(f"The query specified in the URI is not valid: {exc}.") from None

@@ -1,0 +1,76 @@
+"""SQLite storage (through SQLAlchemy Core) generated from the entity model.
+
+A single re-entrant lock serialises every transaction: it is what makes ETag checks atomic
+(read-compare-write cannot interleave) and lets the in-memory database be shared by the
+server's worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from simulator.odata.edm import sql_type
+from simulator.odata.model import EntityModel, EntitySet
+
+VERSION_COLUMN = "_rowversion"
+
+
+class Store:
+    """Tables for every entity set of one or more models, in one database."""
+
+    def __init__(self, database_url: str = "sqlite://"):
+        kwargs: dict = {}
+        if database_url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        elif database_url.startswith("sqlite"):
+            kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        self.engine = sa.create_engine(database_url, **kwargs)
+        if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        self.metadata = sa.MetaData()
+        self.tables: dict[str, sa.Table] = {}
+        self.lock = threading.RLock()
+        self._version = sa.Table("_version_counter", self.metadata,
+                                 sa.Column("id", sa.Integer, primary_key=True),
+                                 sa.Column("value", sa.BigInteger, nullable=False))
+
+    def add_model(self, model: EntityModel, prefix: str) -> None:
+        """Create one table per entity set, named ``<prefix>_<set>``."""
+        for entity_set in model.entity_sets:
+            self.tables[f"{prefix}:{entity_set.name}"] = self._table_for(model, entity_set, prefix)
+        self.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(self._version.c.value)).first() is None:
+                conn.execute(self._version.insert().values(id=1, value=1000000))
+
+    def _table_for(self, model: EntityModel, entity_set: EntitySet, prefix: str) -> sa.Table:
+        et = entity_set.type
+        columns = [sa.Column(p.name, sql_type(p, model), primary_key=p.name in et.key)
+                   for p in et.properties]
+        columns.append(sa.Column(VERSION_COLUMN, sa.BigInteger, nullable=False, default=0))
+        indexes = [sa.Index(f"ix_{prefix}_{entity_set.name}_{'_'.join(k)}", *k) for k in et.alternate_keys]
+        for p in et.properties:
+            if p.lookup_of or p.name.endswith("_value"):
+                indexes.append(sa.Index(f"ix_{prefix}_{entity_set.name}_{p.name}", p.name))
+        return sa.Table(f"{prefix}_{entity_set.name}", self.metadata, *columns, *indexes)
+
+    def table(self, prefix: str, entity_set: str) -> sa.Table:
+        return self.tables[f"{prefix}:{entity_set}"]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        with self.lock, self.engine.begin() as conn:
+            yield conn
+
+    def next_version(self, conn: sa.Connection) -> int:
+        conn.execute(self._version.update().values(value=self._version.c.value + 1))
+        return conn.execute(sa.select(self._version.c.value)).scalar_one()
+
+    def close(self) -> None:
+        self.engine.dispose()

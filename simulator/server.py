@@ -1,0 +1,128 @@
+"""Run the simulator: one uvicorn server, one listening socket per simulated host.
+
+Real Dynamics puts the identity provider, the Dataverse org, the F&O environment and Business
+Central on different hosts, and tokens are bound to a host (the audience). The simulator keeps
+that shape by giving each service its own loopback port and dispatching on the socket a request
+arrived on, so one thread and one event loop serve them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import uvicorn
+
+from simulator.app import build_apps
+from simulator.config import SimConfig
+
+SERVICES = ("login", "crm", "fno", "bc")
+
+
+class HostDispatcher:
+    """ASGI app that forwards to the service app bound to the local port of the connection."""
+
+    def __init__(self, apps_by_port: dict[int, Callable]):
+        self.apps_by_port = apps_by_port
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            message = await receive()
+            while message["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+                message = await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        port = (scope.get("server") or ("", 0))[1]
+        app = self.apps_by_port.get(port)
+        if app is None:  # pragma: no cover - only if a socket is not ours
+            await send({"type": "http.response.start", "status": 421, "headers": []})
+            await send({"type": "http.response.body", "body": b"Misdirected Request"})
+            return
+        await app(scope, receive, send)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class SimulatorServer:
+    """Start/stop the whole simulated estate; usable as a context manager.
+
+    ``ports`` maps a service name to a port (0 = any free port). After :meth:`start`,
+    ``config.login_url``/``crm_url``/``fno_url``/``bc_url`` hold the base URLs.
+    """
+
+    def __init__(self, config: SimConfig | None = None, host: str = "127.0.0.1",
+                 ports: dict[str, int] | None = None, log_level: str = "warning"):
+        self.config = config or SimConfig()
+        self.host = host
+        self.ports = {name: 0 for name in SERVICES} | (ports or {})
+        self.log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sockets: list[socket.socket] = []
+        self.apps = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def _prepare(self) -> HostDispatcher:
+        by_service: dict[str, socket.socket] = {}
+        for name in SERVICES:
+            by_service[name] = _bind(self.host, self.ports[name])
+        self._sockets = list(by_service.values())
+        for name, sock in by_service.items():
+            port = sock.getsockname()[1]
+            self.ports[name] = port
+            setattr(self.config, f"{name}_url", f"http://{self.host}:{port}")
+        self.apps = build_apps(self.config)
+        return HostDispatcher({by_service[name].getsockname()[1]: getattr(self.apps, name)
+                               for name in SERVICES})
+
+    def start(self) -> SimulatorServer:
+        dispatcher = self._prepare()
+        uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on",
+                                   access_log=False, timeout_keep_alive=30)
+        self._server = uvicorn.Server(uv_config)
+        self._thread = threading.Thread(target=self._run, name="dynamics-simulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def _run(self) -> None:
+        assert self._server is not None
+        asyncio.run(self._server.serve(sockets=self._sockets))
+
+    def serve_forever(self) -> None:
+        """Foreground mode for ``python -m simulator``."""
+        dispatcher = self._prepare()
+        uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on")
+        self._server = uvicorn.Server(uv_config)
+        asyncio.run(self._server.serve(sockets=self._sockets))
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for sock in self._sockets:
+            sock.close()
+        if self.apps is not None:
+            self.apps.close()
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -71,6 +71,7 @@ class SimulatorServer:
         self._thread: threading.Thread | None = None
         self._sockets: list[socket.socket] = []
         self.apps = None
+        self.on_ready: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def _prepare(self) -> HostDispatcher:
@@ -105,11 +106,19 @@ class SimulatorServer:
         asyncio.run(self._server.serve(sockets=self._sockets))
 
     def serve_forever(self) -> None:
-        """Foreground mode for ``python -m simulator``."""
+        """Foreground mode for ``python -m simulator``; ``on_ready`` runs once the sockets are bound."""
         dispatcher = self._prepare()
+        if self.on_ready is not None:
+            self.on_ready()
         uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on")
         self._server = uvicorn.Server(uv_config)
-        asyncio.run(self._server.serve(sockets=self._sockets))
+        try:
+            asyncio.run(self._server.serve(sockets=self._sockets))
+        finally:
+            for sock in self._sockets:
+                sock.close()
+            if self.apps is not None:
+                self.apps.close()
 
     def stop(self) -> None:
         if self._server is not None:

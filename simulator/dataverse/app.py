@@ -36,7 +36,8 @@ def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None 
     store = store or Store(config.database_url)
     dialect = DataverseDialect(config, key)
     service = ODataService(build_model(), store, "crm", dialect)
-    seed_dataverse(service, config)
+    if service.is_empty("accounts"):  # a file database keeps its rows across restarts
+        seed_dataverse(service, config)
 
     async def endpoint(request: Request) -> Response:
         version = request.path_params["version"]

@@ -68,8 +68,8 @@ def seed_dataverse(service, config: SimConfig, accounts: int = 30, contacts: int
                 "accountid": account_id, "name": name, "accountnumber": f"ACC-{i + 1:04d}",
                 "telephone1": f"555-01{i:02d}", "address1_city": rng.choice(CITIES), "address1_country": "USA",
                 "revenue": float(rng.randrange(10, 900) * 10000), "numberofemployees": rng.randrange(5, 5000),
-                "creditonhold": i % 4 == 0, "accountcategorycode": 1 + i % 2, "statecode": 0 if i % 7 else 1,
-                "statuscode": 1 if i % 7 else 2, "_ownerid_value": owner, "_createdby_value": owner,
+                "creditonhold": i % 4 == 0, "accountcategorycode": 1 + i % 2, "statecode": 1 if i % 7 == 6 else 0,
+                "statuscode": 2 if i % 7 == 6 else 1, "_ownerid_value": owner, "_createdby_value": owner,
                 "_modifiedby_value": owner, "_transactioncurrencyid_value": "9f6c0000-0000-4000-8000-00000000e0e0",
                 "websiteurl": f"https://www.example{i}.com",
             })

@@ -74,6 +74,10 @@ class ODataService:
     def table(self, set_name: str) -> sa.Table:
         return self.store.table(self.prefix, set_name)
 
+    def is_empty(self, set_name: str) -> bool:
+        with self.store.transaction() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(self.table(set_name))).scalar_one() == 0
+
     def row_dict(self, row) -> dict:
         return dict(row._mapping)
 

@@ -1,18 +1,163 @@
-"""pytest plugin: starts the embedded simulator and hands out ready clients.
+"""pytest plugin: options, markers and fixtures that hand tests ready Dynamics clients.
 
-Registered through the ``pytest11`` entry point, so any project that installs the harness gets
-the options, fixtures and markers.
+Registered through the ``pytest11`` entry point. With ``--target=sim`` (the default) it starts the
+embedded simulator on loopback for the session; with ``--target=live`` it reads ``.env``.
+The data path reads top to bottom: settings → token broker → session → client → test.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+
 import pytest
+import requests
+
+from harness.auth import MemoryTokenCache, TokenBroker
+from harness.cleanup import RecordTracker
+from harness.naming import ValueSource, new_run_id
+from harness.secrets import RedactingFilter, register_secret
+from harness.settings import SettingsError, TargetSettings, load_settings
+from harness.targets import client_for, simulator_targets
+
+ROOT_MARKERS = {"crm": "Dataverse / Dynamics 365 CRM root (/api/data/v9.x)",
+                "fno": "Finance and Operations root (/data)",
+                "bc": "Business Central API (/v2.0/.../api/v2.0)"}
 
 
+# ---------------------------------------------------------------------- options and markers
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dynamics", "Dynamics 365 harness")
+    group.addoption("--target", choices=("sim", "live"), default=os.environ.get("HARNESS_TARGET", "sim"),
+                    help="sim: the embedded simulator (default); live: the instance described by .env")
+    group.addoption("--env-file", default=None,
+                    help="the .env file with credentials (default: $HARNESS_ENV_FILE or ./.env)")
+    group.addoption("--run-id", default=None, help="tag for records this run creates (default: generated)")
+    group.addoption("--keep-records", action="store_true",
+                    help="do not delete records at teardown (to inspect them; sweep later with harness cleanup)")
+    group.addoption("--allow-writes", action="store_true",
+                    help="let contract tests send writes to a live instance (read-only by default)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in ROOT_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: a test against the {text}")
+    config.addinivalue_line("markers", "sim_only: needs the embedded simulator (skipped with --target=live)")
+    config.addinivalue_line("markers", "writes: creates, changes or deletes records")
+    config.run_id = config.getoption("run_id") or new_run_id()  # type: ignore[attr-defined]
+    logging.getLogger("harness").addFilter(RedactingFilter())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("target") == "live":
+        skip = pytest.mark.skip(reason="needs the embedded simulator (--target=sim)")
+        for item in items:
+            if item.get_closest_marker("sim_only"):
+                item.add_marker(skip)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"dynamics harness: target={config.getoption('target')} run-id={config.run_id}"  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- the simulator
 @pytest.fixture(scope="session")
-def sim():
+def sim(request: pytest.FixtureRequest):
     """The embedded Dynamics simulator on loopback ports, for the whole session."""
     from simulator.server import SimulatorServer
 
     with SimulatorServer() as server:
         yield server
+
+
+# ---------------------------------------------------------------------- settings and tokens
+@pytest.fixture(scope="session")
+def harness_target(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("target")
+
+
+@pytest.fixture(scope="session")
+def harness_targets(request: pytest.FixtureRequest, harness_target: str) -> dict[str, TargetSettings]:
+    """Target settings by name (crm/fno/bc): from the simulator, or from ``.env`` for ``--target=live``."""
+    if harness_target == "sim":
+        from simulator import config as simcfg
+
+        server = request.getfixturevalue("sim")
+        c = server.config
+        targets = simulator_targets(c.login_url, c.tenant_id, c.crm_url, c.fno_url, c.bc_url,
+                                    simcfg.PUBLIC_CLIENT_ID, simcfg.CONFIDENTIAL_CLIENT_ID,
+                                    c.users[0].upn, simcfg.DEFAULT_PASSWORD, simcfg.DEFAULT_CLIENT_SECRET)
+    else:
+        try:
+            settings = load_settings(request.config.getoption("env_file"))
+        except SettingsError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        targets = settings.targets
+    for target in targets.values():
+        for value in target.secret_values():
+            register_secret(value)
+    return targets
+
+
+@pytest.fixture(scope="session")
+def token_broker(harness_target: str, request: pytest.FixtureRequest) -> TokenBroker:
+    """One token per target for the whole session (memory cache against the simulator)."""
+    if harness_target == "sim":
+        return TokenBroker(MemoryTokenCache())
+    settings = load_settings(request.config.getoption("env_file"))
+    return TokenBroker.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def harness_session() -> requests.Session:
+    """The HTTP session every client shares (the recording layer hooks in below it)."""
+    session = requests.Session()
+    yield session
+    session.close()
+
+
+# ---------------------------------------------------------------------- per-test helpers
+@pytest.fixture(scope="session")
+def run_id(request: pytest.FixtureRequest) -> str:
+    return request.config.run_id  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def values(run_id: str) -> ValueSource:
+    """Ids, tagged names and numbers for the test (replayed from the cassette when recording is on)."""
+    return ValueSource(run_id)
+
+
+@pytest.fixture
+def created_records(request: pytest.FixtureRequest):
+    """Tracks every record a test creates; deletes them at teardown even when the test failed."""
+    tracker = RecordTracker()
+    yield tracker
+    if request.config.getoption("keep_records"):
+        return
+    problems = tracker.sweep()
+    for problem in problems:
+        logging.getLogger("harness.cleanup").warning(problem)
+
+
+def _client_fixture(name: str):
+    @pytest.fixture
+    def fixture(harness_targets, token_broker, harness_session, created_records):
+        target = harness_targets.get(name)
+        if target is None:
+            pytest.skip(f"no {name.upper()}_* settings in .env for --target=live")
+        holder: list = []
+        client = client_for(target, token_broker, harness_session,
+                            on_created=created_records.callback(lambda: holder[0]))
+        holder.append(client)
+        return client
+
+    fixture.__name__ = name
+    fixture.__doc__ = f"A ready OData client for the {ROOT_MARKERS[name]}; records it creates are removed."
+    return fixture
+
+
+crm = _client_fixture("crm")
+fno = _client_fixture("fno")
+bc = _client_fixture("bc")
+

@@ -36,7 +36,6 @@ class Property:
     computed: bool = False
     read_only: bool = False  # Core.Permissions = Read
     immutable: bool = False  # Core.Immutable: settable on create only
-    line: int | None = None
 
     @property
     def element_type(self) -> str:
@@ -65,7 +64,6 @@ class NavigationProperty:
     contains_target: bool = False
     referential_constraints: list[ReferentialConstraint] = field(default_factory=list)
     description: str | None = None
-    line: int | None = None
 
 
 @dataclass(slots=True)

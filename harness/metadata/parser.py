@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from sys import intern
 from typing import IO, Any
 
 from lxml import etree
@@ -40,6 +41,7 @@ from .model import (
 
 EDMX_NS = "http://docs.oasis-open.org/odata/ns/edmx"
 EDM_NS = "http://docs.oasis-open.org/odata/ns/edm"
+ANNOTATION_TAG = f"{{{EDM_NS}}}Annotation"
 # Namespaces of OData v1-v3 CSDL: recognised only to say clearly that they are not supported.
 LEGACY_NAMESPACES = {
     "http://schemas.microsoft.com/ado/2007/06/edmx",
@@ -123,6 +125,18 @@ class _Reader:
         self.outline_target: tuple[str, int | None] | None = None
         self.pending: list[tuple[str, str, Any, int | None]] = []  # out-of-line Annotations
         self.seen_data_services = False
+        # Dispatch tables keyed by the Clark-notation tag: one dict lookup per event.
+        self.start_handlers = self._handlers("_start_")
+        self.end_handlers = self._handlers("_end_")
+
+    def _handlers(self, prefix: str) -> dict[str, Any]:
+        table = {}
+        for attribute in dir(self):
+            if attribute.startswith(prefix + "edmx_"):
+                table[f"{{{EDMX_NS}}}{attribute[len(prefix) + 5:]}"] = getattr(self, attribute)
+            elif attribute.startswith(prefix) and attribute[len(prefix):][:1].isupper():
+                table[f"{{{EDM_NS}}}{attribute[len(prefix):]}"] = getattr(self, attribute)
+        return table
 
     # -- driver -----------------------------------------------------------------------------
 
@@ -174,27 +188,27 @@ class _Reader:
     # -- start events -----------------------------------------------------------------------
 
     def _start(self, elem: etree._Element) -> None:
-        ns, local = _local(elem.tag)
+        tag = elem.tag
         if self.model is None:
+            ns, local = _local(tag)
             self._root(elem, ns, local)
             return
         if self.annotation_depth:
-            if ns == EDM_NS and local == "Annotation":
+            if tag == ANNOTATION_TAG:
                 self.annotation_depth += 1
             return
-        if ns == EDMX_NS:
-            if local == "DataServices":
-                self.seen_data_services = True
-            elif local == "Include":
-                alias = elem.get("Alias")
-                if alias:
-                    self.model.aliases[alias] = self._required(elem, "Namespace")
-            return
-        if ns != EDM_NS:
-            return
-        handler = getattr(self, f"_start_{local}", None)
+        handler = self.start_handlers.get(tag)
         if handler is not None:
             handler(elem)
+
+    def _start_edmx_DataServices(self, elem: etree._Element) -> None:
+        self.seen_data_services = True
+
+    def _start_edmx_Include(self, elem: etree._Element) -> None:
+        assert self.model is not None
+        alias = elem.get("Alias")
+        if alias:
+            self.model.aliases[alias] = self._required(elem, "Namespace")
 
     def _root(self, elem: etree._Element, ns: str, local: str) -> None:
         if ns in LEGACY_NAMESPACES:
@@ -258,16 +272,16 @@ class _Reader:
     def _start_Property(self, elem: etree._Element) -> None:
         if self.structured is None:
             raise self._fail("<Property> must be inside <EntityType> or <ComplexType>", elem)
+        # Names and type references repeat thousands of times in F&O documents: intern them.
         prop = Property(
-            name=self._required(elem, "Name"),
-            type=self._required(elem, "Type"),
+            name=intern(self._required(elem, "Name")),
+            type=intern(self._required(elem, "Type")),
             nullable=_bool(elem.get("Nullable"), True),
             max_length=_int_or_keyword(elem.get("MaxLength")),
             precision=_int_or_keyword(elem.get("Precision")),  # type: ignore[arg-type]
             scale=_int_or_keyword(elem.get("Scale")),
             default_value=elem.get("DefaultValue"),
             concurrency_token=elem.get("ConcurrencyMode") == "Fixed",
-            line=elem.sourceline,
         )
         if prop.name in self.structured.declared_properties:
             raise self._fail(f"property {prop.name!r} is declared twice in {self.structured.name!r}", elem)
@@ -279,13 +293,12 @@ class _Reader:
             raise self._fail("<NavigationProperty> must be inside <EntityType> or <ComplexType>", elem)
         element_type, is_collection = split_collection(self._required(elem, "Type"))
         self.navigation = NavigationProperty(
-            name=self._required(elem, "Name"),
-            type=element_type,
+            name=intern(self._required(elem, "Name")),
+            type=intern(element_type),
             collection=is_collection,
             nullable=_bool(elem.get("Nullable"), True),
             partner=elem.get("Partner"),
             contains_target=_bool(elem.get("ContainsTarget"), False),
-            line=elem.sourceline,
         )
         self.structured.declared_navigation[self.navigation.name] = self.navigation
         self.targets.append(self.navigation)
@@ -359,15 +372,14 @@ class _Reader:
     # -- end events -------------------------------------------------------------------------
 
     def _end(self, elem: etree._Element) -> None:
-        ns, local = _local(elem.tag)
-        if ns == EDM_NS and local == "Annotation" and self.annotation_depth:
-            self.annotation_depth -= 1
-            if self.annotation_depth == 0:
-                self._end_annotation(elem)
+        tag = elem.tag
+        if self.annotation_depth:
+            if tag == ANNOTATION_TAG:
+                self.annotation_depth -= 1
+                if self.annotation_depth == 0:
+                    self._end_annotation(elem)
             return
-        if self.annotation_depth or ns != EDM_NS:
-            return
-        handler = getattr(self, f"_end_{local}", None)
+        handler = self.end_handlers.get(tag)
         if handler is not None:
             handler(elem)
 

@@ -6,6 +6,7 @@ alias declared later in the document).
 
 from __future__ import annotations
 
+from sys import intern
 from typing import Any
 
 from .annotations import apply_annotation
@@ -34,9 +35,13 @@ def _resolve_aliases(model: CsdlModel) -> None:
             if structured.base_type:
                 structured.base_type = resolve(structured.base_type)
             for prop in structured.declared_properties.values():
-                prop.type = resolve(prop.type)
+                resolved = resolve(prop.type)
+                if resolved != prop.type:
+                    prop.type = intern(resolved)
             for nav in structured.declared_navigation.values():
-                nav.type = resolve(nav.type)
+                resolved = resolve(nav.type)
+                if resolved != nav.type:
+                    nav.type = intern(resolved)
     for enum in model.enum_types.values():
         enum.underlying_type = resolve(enum.underlying_type)
     for definition in model.type_definitions.values():
@@ -86,10 +91,15 @@ def _inherit(model: CsdlModel, table: dict[str, StructuredType]) -> None:
             navigation.update(base.navigation_properties)
             if isinstance(base, EntityType):
                 key = list(base.key)
-        properties.update(structured.declared_properties)
-        navigation.update(structured.declared_navigation)
-        structured.properties = properties
-        structured.navigation_properties = navigation
+        if structured.base_type:
+            properties.update(structured.declared_properties)
+            navigation.update(structured.declared_navigation)
+            structured.properties = properties
+            structured.navigation_properties = navigation
+        else:
+            # Nothing inherited: share the declared dicts instead of copying (F&O has no base types).
+            structured.properties = structured.declared_properties
+            structured.navigation_properties = structured.declared_navigation
         if isinstance(structured, EntityType):
             # CSDL forbids re-declaring an inherited key, but Dataverse does it (appointment re-declares
             # activitypointer's `activityid`): the type's own <Key> wins.

@@ -8,6 +8,7 @@ problem (unbalanced quote or parenthesis, text after a key) with its position.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,16 +190,19 @@ def parse_key_text(key_text: str, source: str, offset: int, dialect: Dialect | N
 
     With a dialect whose primary keys are GUIDs, a single unnamed value must be a GUID.
     """
-    import uuid
-
     parts = split_key_parts(key_text, source, offset)
     if len(parts) == 1 and parts[0][0] is None:
         _, value_text, value_offset = parts[0]
+        stripped = value_text.strip()
+        if (dialect is not None and dialect.guid_primary_key and not GUID_RE.match(stripped)
+                and not stripped.startswith(("{", "@"))):
+            raise ODataUrlError(
+                f"{stripped!r} is not a GUID; {dialect.name} primary keys are GUIDs written bare "
+                "(write name='value' for an alternate key)", source,
+                value_offset + len(value_text) - len(value_text.lstrip()))
         value = parse_key_value(value_text, source, value_offset)
         if dialect is not None and dialect.guid_primary_key and not isinstance(value, uuid.UUID | Raw):
-            raise ODataUrlError(
-                f"{value_text.strip()!r} is not a GUID; {dialect.name} primary keys are GUIDs written bare "
-                "(write name='value' for an alternate key)", source, value_offset)
+            raise ODataUrlError(f"{stripped!r} is not a GUID", source, value_offset)
         return value
     key: dict[str, Any] = {}
     for name, value_text, value_offset in parts:

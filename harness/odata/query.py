@@ -11,14 +11,14 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from harness.odata.dialects import Dialect
 from harness.odata.errors import ODataUrlError
 
-#: Characters left readable in query values. ``+`` (a space to form decoders), ``&``, ``#``, ``=``,
-#: ``;``, ``%`` and spaces are always escaped.
-QUERY_VALUE_SAFE_CHARS = "'(),/:@!$*"
+#: Characters left readable in query values. ``+`` (a space to form decoders), ``&``, ``#``, ``;``
+#: (a pair separator to some old decoders), ``%`` and spaces are always escaped.
+QUERY_VALUE_SAFE_CHARS = "'(),/:@!$*="
 QUERY_NAME_SAFE_CHARS = "$@"
 
 
@@ -37,6 +37,23 @@ def encode_params(params: Mapping[str, Any] | None) -> str:
         for name, value in params.items()
         if value is not None
     )
+
+
+def normalize_query(query: str) -> str:
+    """Re-encode a hand-written query string so ``+``, spaces and quotes reach the server as meant.
+
+    Each ``name=value`` pair is decoded and encoded again with :data:`QUERY_VALUE_SAFE_CHARS`, so
+    ``$filter=name eq 'a+b'`` sends the ``+`` as ``%2B`` (a literal plus, not a space) while an
+    already-encoded ``%2B`` stays as it is. ``&`` always separates pairs: encode it as ``%26``.
+    """
+    pairs = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name, equals, value = pair.partition("=")
+        name = quote(unquote(name), safe=QUERY_NAME_SAFE_CHARS)
+        pairs.append(f"{name}={quote(unquote(value), safe=QUERY_VALUE_SAFE_CHARS)}" if equals else name)
+    return "&".join(pairs)
 
 
 def _names(value: str | Sequence[str] | None) -> str | None:

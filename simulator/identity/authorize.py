@@ -39,11 +39,12 @@ class PageError(Exception):
 
 
 class RedirectError(Exception):
-    """A failure reported back to the app's redirect URI."""
+    """A failure reported back to the app's redirect URI (``request`` says where and how)."""
 
-    def __init__(self, err: EntraError):
+    def __init__(self, err: EntraError, request: AuthorizeRequest):
         super().__init__(str(err))
         self.err = err
+        self.request = request
 
 
 @dataclass
@@ -107,7 +108,7 @@ def validate(provider: IdentityProvider, tenant: str, version: int, params: Mapp
                                client_info=params.get("client_info") == "1")
     mode = params.get("response_mode", "query") or "query"
     if mode not in RESPONSE_MODES:
-        raise RedirectError(entra_error(70007, response_mode=mode[:32]))
+        raise RedirectError(entra_error(70007, response_mode=mode[:32]), request)
     request.response_mode = mode
     try:
         response_type = params.get("response_type", "")
@@ -118,7 +119,7 @@ def validate(provider: IdentityProvider, tenant: str, version: int, params: Mapp
         request.target = _target(provider, version, params)
         _pkce(request, params)
     except EntraError as err:
-        raise RedirectError(err) from err
+        raise RedirectError(err, request) from err
     return request
 
 

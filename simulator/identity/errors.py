@@ -109,7 +109,7 @@ CATALOGUE: dict[int, tuple[str, int, str]] = {
 }
 
 
-@dataclass
+@dataclass(eq=False)  # exceptions must stay hashable
 class EntraError(Exception):
     """One AADSTS failure; raise it anywhere in request handling and the endpoint renders it."""
 

@@ -37,8 +37,10 @@ def verify_access_token(token: str, audience: str, config: SimConfig, key: Signi
     except jwt.PyJWTError as exc:
         raise TokenRejected("token is not a JWT") from exc
     if header.get("alg") != "RS256":
-        raise TokenRejected(f"token algorithm {header.get('alg')!r} is not accepted")
-    accepted = {audience, audience.rstrip("/") + "/"}
+        raise TokenRejected(f"token algorithm {str(header.get('alg'))[:16]!r} is not accepted")
+    if header.get("kid") not in (None, key.kid):
+        raise TokenRejected("IDX10503: Signature validation failed. The token's kid is not a published key.")
+    accepted = {audience.rstrip("/"), audience.rstrip("/") + "/"}  # Dynamics accepts either form
     try:
         claims = jwt.decode(token, key.public_pem, algorithms=["RS256"], audience=list(accepted),
                             options={"require": ["exp", "nbf", "iat", "aud", "iss"]}, leeway=0)
@@ -54,4 +56,6 @@ def verify_access_token(token: str, audience: str, config: SimConfig, key: Signi
         raise TokenRejected(f"token validation failed: {type(exc).__name__}") from exc
     if claims.get("iss") != f"https://sts.windows.net/{config.tenant_id}/":
         raise TokenRejected("IDX10205: Issuer validation failed.")
+    if claims.get("tid", config.tenant_id) != config.tenant_id:
+        raise TokenRejected("the token was issued for another tenant")
     return claims

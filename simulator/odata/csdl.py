@@ -28,9 +28,9 @@ def build_csdl(model: EntityModel, references: bool = True) -> bytes:
             ref = etree.SubElement(root, f"{{{EDMX}}}Reference", Uri=uri)
             etree.SubElement(ref, f"{{{EDMX}}}Include", Namespace=namespace, Alias=alias)
     services = etree.SubElement(root, f"{{{EDMX}}}DataServices")
-    schema = etree.SubElement(services, f"{{{EDM}}}Schema", nsmap={None: EDM},
-                              Namespace=model.namespace, Alias=model.alias)
-    q = model.alias + "."
+    schema = etree.SubElement(services, f"{{{EDM}}}Schema", nsmap={None: EDM}, Namespace=model.namespace,
+                              **({"Alias": model.alias} if model.alias else {}))
+    q = (model.alias or model.namespace) + "."
     for enum in model.enums:
         e = etree.SubElement(schema, f"{{{EDM}}}EnumType", Name=enum.name, UnderlyingType="Edm.Int32")
         for member, value in enum.members.items():

@@ -32,6 +32,7 @@ class Dialect:
     upsert = True
     require_if_match = False
     expand_limit = 15
+    paging_by_skip = False  # nextLink carries $skip (F&O) instead of a $skiptoken
 
     # ------------------------------------------------------------------ responses
     def common_headers(self, ctx: RequestContext) -> dict[str, str]:
@@ -86,6 +87,11 @@ class Dialect:
     def etag(self, version: int) -> str:
         return f'W/"{version}"'
 
+    def row_etag(self, entity_set: EntitySet, row: dict) -> str:
+        """The ETag of a stored row; families whose ETags carry more than the version override it."""
+        from simulator.odata.store import VERSION_COLUMN
+        return self.etag(row[VERSION_COLUMN])
+
     def resolve_key(self, entity_set: EntitySet, key: KeyPredicate) -> tuple[dict, bool]:
         """Map a key predicate to column values; returns (values, is_alternate_key)."""
         et = entity_set.type
@@ -136,6 +142,9 @@ class Dialect:
     def before_write(self, entity_set: EntitySet, values: dict, existing: dict | None,
                      ctx: RequestContext, conn) -> None:
         """Fill computed columns (timestamps, owners, full names) before insert/update."""
+
+    def before_delete(self, entity_set: EntitySet, row: dict, ctx: RequestContext, conn) -> None:
+        """Cascade or recompute before a row is deleted (F&O/BC delete a document's lines)."""
 
     def scope_clause(self, entity_set: EntitySet, table, ctx: RequestContext):
         """An implicit filter (F&O's current company); None = all rows."""
@@ -224,16 +233,14 @@ class Dialect:
 
     def created(self, service, ctx: RequestContext, entity_set: EntitySet, row: dict, opts, conn) -> Response:
         url = service.entity_url(ctx, entity_set, row)
-        from simulator.odata.store import VERSION_COLUMN
-        headers = {"Location": url, "ETag": self.etag(row[VERSION_COLUMN])}
+        headers = {"Location": url, "ETag": self.row_etag(entity_set, row)}
         return self.json_response(ctx, self.entity_body(service, ctx, entity_set, row, opts, conn), 201, headers)
 
     def upserted(self, service, ctx, entity_set, row, opts, conn) -> Response:
         return self.created(service, ctx, entity_set, row, opts, conn)
 
     def updated(self, service, ctx, entity_set, row, opts, conn) -> Response:
-        from simulator.odata.store import VERSION_COLUMN
-        headers = {"ETag": self.etag(row[VERSION_COLUMN])}
+        headers = {"ETag": self.row_etag(entity_set, row)}
         if self.update_status == 200:
             return self.json_response(ctx, self.entity_body(service, ctx, entity_set, row, opts, conn), 200,
                                       headers)

@@ -175,7 +175,8 @@ class FilterCompiler(AstToSqlAlchemyCoreVisitor):
             raise syntax_error(f"The navigation property '{nav.name}' is not a collection.")
         target = self.model.entity_set(nav.target_set)
         target_table = self.table_for(nav.target_set).alias()
-        link = target_table.c[nav.fk] == self.table.c[self.entity_set.type.key[0]]
+        link = sa.and_(*[target_table.c[fk] == self.table.c[pk]
+                         for fk, pk in nav.link_pairs(self.entity_set.type)])
         query = sa.select(sa.literal(1)).select_from(target_table).where(link)
         if node.lambda_ is None:
             return sa.exists(query)

@@ -37,6 +37,14 @@ class Navigation:
     collection: bool
     fk: str
     partner: str | None = None
+    # The principal column ``fk`` refers to (default: the principal's first key property) and
+    # columns that must also be equal on both ends (F&O's ``dataAreaId`` in composite keys).
+    principal: str | None = None
+    match: tuple[str, ...] = ()
+
+    def link_pairs(self, principal_type: EntityType) -> list[tuple[str, str]]:
+        """(dependent column, principal column) pairs that join the two ends of this navigation."""
+        return [(self.fk, self.principal or principal_type.key[0])] + [(c, c) for c in self.match]
 
 
 @dataclass

@@ -84,6 +84,12 @@ class ODataService:
     def entity_url(self, ctx: RequestContext, entity_set: EntitySet, row: dict) -> str:
         return f"{ctx.root_url}/{entity_set.name}({self.dialect.format_key(entity_set, row)})"
 
+    @staticmethod
+    def link_clauses(table, link: dict | tuple) -> list:
+        """``column == value`` conditions that tie a navigation's targets to their source row."""
+        pairs = link.items() if isinstance(link, dict) else [link]
+        return [table.c[column] == value for column, value in pairs]
+
     def find(self, conn, entity_set: EntitySet, values: dict, ctx: RequestContext | None = None) -> dict | None:
         table = self.table(entity_set.name)
         clause = sa.and_(*[table.c[k] == v for k, v in values.items()])
@@ -183,15 +189,14 @@ class ODataService:
         order += [table.c[k].asc() for k in entity_set.type.key]
         return select.order_by(*order)
 
-    def query(self, ctx: RequestContext, entity_set: EntitySet, link: tuple | None = None) -> Response:
+    def query(self, ctx: RequestContext, entity_set: EntitySet, link: dict | tuple | None = None) -> Response:
         """GET on a collection (or a collection-valued navigation when ``link`` is given)."""
         opts = self.options(ctx, entity_set)
         prefer = ctx.prefer
         table = self.table(entity_set.name)
         where = self.where_clause(ctx, entity_set, table, opts)
         if link is not None:
-            column, value = link
-            where = sa.and_(table.c[column] == value, *([where] if where is not None else []))
+            where = sa.and_(*self.link_clauses(table, link), *([where] if where is not None else []))
         page_size, applied = self.page_size(prefer)
         offset = 0
         if opts.skiptoken:
@@ -233,7 +238,8 @@ class ODataService:
             headers["Preference-Applied"] = ",".join(
                 [p for p in (applied, self.dialect.applied_annotations(ctx)) if p])
         if more:
-            page_number = offset // max(page_size, 1) + 2 if not opts.skip else None
+            paged_by_skip = opts.skip or self.dialect.paging_by_skip
+            page_number = offset // max(page_size, 1) + 2 if not paged_by_skip else None
             body["@odata.nextLink"] = self.next_link(ctx, entity_set, page_number, offset + len(rows), rows)
         return self.dialect.json_response(ctx, body, headers=headers)
 
@@ -254,18 +260,20 @@ class ODataService:
         params = {k: v for k, v in ctx.params.items() if k not in ("$skiptoken", "$skip")}
         if page_number is None:
             params["$skip"] = str(next_offset)
+            if "$top" in params:  # what is left of the caller's $top after this page
+                params["$top"] = str(max(0, int(params["$top"]) - len(rows)))
         else:
             params["$skiptoken"] = self.dialect.page_token(page_number, rows, entity_set)
         path = quote(ctx.path, safe="/(),'=@$")
         return f"{ctx.root_url}/{path}?" + urlencode(params, quote_via=quote, safe="$,'()/:@=")
 
-    def count_response(self, ctx: RequestContext, entity_set: EntitySet, link: tuple | None,
+    def count_response(self, ctx: RequestContext, entity_set: EntitySet, link: dict | tuple | None,
                        bom: bool = False) -> Response:
         table = self.table(entity_set.name)
         opts = self.options(ctx, entity_set)
         where = self.where_clause(ctx, entity_set, table, opts)
         if link is not None:
-            where = sa.and_(table.c[link[0]] == link[1], *([where] if where is not None else []))
+            where = sa.and_(*self.link_clauses(table, link), *([where] if where is not None else []))
         with self.store.transaction() as conn:
             select = sa.select(sa.func.count()).select_from(table)
             if where is not None:
@@ -279,7 +287,7 @@ class ODataService:
     def render(self, conn, ctx: RequestContext, entity_set: EntitySet, row: dict, select: list[str] | None,
                expand: list[ExpandItem], include, nested: bool = False) -> dict:
         et = entity_set.type
-        out: dict = {"@odata.etag": self.dialect.etag(row[VERSION_COLUMN])}
+        out: dict = {"@odata.etag": self.dialect.row_etag(entity_set, row)}
         names = [p.name for p in et.properties]
         if select is not None:
             chosen = set(select) | set(et.key) | self.dialect.always_selected(entity_set, select)
@@ -313,7 +321,7 @@ class ODataService:
         if item.ref:
             raise syntax_error("Expand with $ref is only supported on lookup type navigation property.")
         opts = item.options
-        clause = table.c[nav.fk] == row[entity_set.type.key[0]]
+        clause = sa.and_(*[table.c[fk] == row[pk] for fk, pk in nav.link_pairs(entity_set.type)])
         if opts.filter:
             clause = sa.and_(clause, compile_filter(opts.filter, self.model, target, table, self.table,
                                                     self.dialect.compare_hook(), self.dialect.preprocess_filter))
@@ -357,7 +365,7 @@ class ODataService:
             row = self.find(conn, entity_set, values, ctx)
             if row is None:
                 raise self.dialect.not_found(entity_set, key, alternate)
-            etag = self.dialect.etag(row[VERSION_COLUMN])
+            etag = self.dialect.row_etag(entity_set, row)
             if_none_match = ctx.header("if-none-match")
             if if_none_match and if_none_match != "null" and not opts.expand and not include \
                     and if_none_match in (etag, "*"):
@@ -494,7 +502,8 @@ class ODataService:
                 for child in payload:
                     if not isinstance(child, dict):
                         raise syntax_error(f"Invalid value in the navigation property '{nav.name}'.")
-                    self.insert(conn, ctx, target, child, {nav.fk: row[entity_set.type.key[0]]})
+                    self.insert(conn, ctx, target, child,
+                                {fk: row[pk] for fk, pk in nav.link_pairs(entity_set.type)})
         return row
 
     def set_link(self, conn, entity_set: EntitySet, row: dict, column: str, value) -> None:
@@ -518,7 +527,7 @@ class ODataService:
             raise self.dialect.missing_if_match(entity_set)
         if if_match and if_match != "*":
             accepted = {t.strip() for t in if_match.split(",")}
-            if self.dialect.etag(row[VERSION_COLUMN]) not in accepted:
+            if self.dialect.row_etag(entity_set, row) not in accepted:
                 raise self.dialect.etag_mismatch(entity_set)
 
     def update(self, ctx, entity_set, key, values, alternate, replace: bool = False) -> Response:
@@ -558,6 +567,7 @@ class ODataService:
             if not entity_set.writable:
                 raise self.dialect.read_only_set(entity_set, "Delete")
             self.check_if_match(ctx, entity_set, row)
+            self.dialect.before_delete(entity_set, row, ctx, conn)
             self.remove(conn, entity_set, row)
         return self.dialect.empty_response(ctx, 204)
 
@@ -612,18 +622,18 @@ class ODataService:
 
     def navigation(self, ctx, entity_set, row, nav, segment, rest) -> Response:
         target = self.model.entity_set(nav.target_set)
-        key_value = row[entity_set.type.key[0]]
+        link = {fk: row[pk] for fk, pk in nav.link_pairs(entity_set.type)}
         names = [s.name for s in rest]
         if names == ["$ref"] or (segment.has_parens and names == ["$ref"]):
             return self.reference(ctx, entity_set, row, nav, target, segment)
         if names == ["$count"] and nav.collection and ctx.method == "GET":
-            return self.count_response(ctx, target, (nav.fk, key_value), bom=True)
+            return self.count_response(ctx, target, link, bom=True)
         if rest:
             raise self.dialect.unknown_segment(rest[0].name)
         if ctx.method != "GET":
             raise self.dialect.method_not_allowed(ctx.method, f"the navigation property '{nav.name}'")
         if nav.collection:
-            return self.query(ctx, target, link=(nav.fk, key_value))
+            return self.query(ctx, target, link=link)
         fk = row.get(nav.fk)
         if not fk:
             return self.dialect.empty_response(ctx, 204)

@@ -1,0 +1,406 @@
+"""The OData client the test suites and the Postman runner use to talk to one Dynamics service.
+
+One :class:`ODataClient` wraps one API root (``{org}/api/data/v9.2``, ``{fo}/data``, a BC
+``.../api/v2.0``) and one :class:`~harness.odata.dialects.Dialect`. It sends the OData headers,
+turns error statuses into :class:`~harness.odata.errors.ODataError`, follows ``@odata.nextLink``
+and reports every record it creates to an ``on_created`` callback so test fixtures can clean up.
+Authentication is any ``requests.auth.AuthBase``; the client never sees a token itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+import requests
+from requests.auth import AuthBase
+
+from harness.odata.dialects import Dialect
+from harness.odata.errors import (
+    ODataConnectionError,
+    ODataError,
+    ODataProtocolError,
+    ODataUrlError,
+    parse_error_body,
+    redact_url,
+    request_id_of,
+    www_authenticate_description,
+)
+from harness.odata.etags import ANY, etag_of, if_none_match
+from harness.odata.etags import if_match as if_match_header
+from harness.odata.keys import EntityRef, Key, as_guid, entity_path
+from harness.odata.literals import GUID_RE, EnumValue, format_datetime
+from harness.odata.paths import split_url, validate_path
+from harness.odata.prefer import prefer
+from harness.odata.query import Query, encode_params, normalize_query
+from harness.odata.response import ODataResponse, Page
+
+log = logging.getLogger(__name__)
+
+ODATA_HEADERS = {
+    "OData-MaxVersion": "4.0",
+    "OData-Version": "4.0",
+    "Accept": "application/json",
+}
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+CreatedCallback = Callable[[str, Key], None]
+Params = Query | Mapping[str, Any] | None
+_NO_KEY: Any = object()
+
+
+class UnknownCreatedKeyWarning(UserWarning):
+    """A create succeeded but the client could not tell the new record's key (it won't be cleaned up)."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, EnumValue):
+        return value.member
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dump_json(body: Any) -> bytes:
+    """The UTF-8 JSON request body (UUIDs, datetimes, Decimals and enums converted)."""
+    return json.dumps(body, default=_json_default, ensure_ascii=False).encode("utf-8")
+
+
+class ODataClient:
+    """Talk OData v4 to one service root with one dialect.
+
+    ``on_created(entity_set, key)`` is called after every create (and every upsert known to have
+    created); ``entity_keys`` maps an entity set to its key properties, for services (F&O) whose
+    create response names the key only in the body.
+    """
+
+    def __init__(self, api_root: str, dialect: Dialect, session: requests.Session | None = None,
+                 auth: AuthBase | None = None, timeout: float = 30, *,
+                 on_created: CreatedCallback | None = None,
+                 entity_keys: Mapping[str, Sequence[str]] | None = None):
+        parts = urlsplit(api_root)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ODataUrlError("the API root must be an absolute http(s) URL", api_root)
+        self.api_root = api_root.rstrip("/")
+        self.dialect = dialect
+        self.session = session or requests.Session()
+        self._owns_session = session is None
+        self.auth = auth
+        self.timeout = timeout
+        self.on_created = on_created
+        self.entity_keys = dict(entity_keys or {})
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._root_path = parts.path.rstrip("/")
+
+    # ------------------------------------------------------------------ plumbing
+    def __repr__(self) -> str:
+        return f"ODataClient({redact_url(self.api_root)!r}, {self.dialect!r})"
+
+    def __enter__(self) -> ODataClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+    def url_for(self, path: str, params: Params = None, *, validate: bool = True) -> str:
+        """The absolute URL of ``path`` (relative to the API root, root-relative or absolute).
+
+        Relative paths are checked for malformed keys, quotes and parentheses, and a query written
+        into them is re-encoded (:func:`~harness.odata.query.normalize_query`); ``validate=False``
+        sends them exactly as written. Absolute URLs (``@odata.nextLink``) are never changed.
+        """
+        if path.startswith(("http://", "https://")):
+            url = path
+        else:
+            resource, query = split_url(path)
+            if validate:
+                validate_path(unquote(resource.lstrip("/")), self.dialect)
+            if resource.startswith("/") and (resource == self._root_path
+                                             or resource.startswith(self._root_path + "/")):
+                url = self._origin + resource
+            else:
+                url = f"{self.api_root}/{resource.lstrip('/')}"
+            if query:
+                url = f"{url}?{normalize_query(query) if validate else query}"
+        extra = params.to_query_string() if isinstance(params, Query) else encode_params(params)
+        if extra:
+            url = f"{url}{'&' if '?' in url else '?'}{extra}"
+        return url
+
+    def request(self, method: str, path: str, *, params: Params = None, body: Any = None,
+                data: bytes | str | None = None, headers: Mapping[str, str | None] | None = None,
+                raise_for_status: bool = True, expect_error: bool = False,
+                validate: bool = True) -> ODataResponse:
+        """Send one request; error statuses raise :class:`ODataError` unless
+        ``raise_for_status=False`` (or its alias ``expect_error=True``) is given."""
+        url = self.url_for(path, params, validate=validate)
+        merged: dict[str, str | None] = dict(ODATA_HEADERS)
+        if body is not None:
+            data = dump_json(body)
+            merged["Content-Type"] = JSON_CONTENT_TYPE
+        merged.update(headers or {})
+        try:
+            raw = self.session.request(method.upper(), url, data=data, headers=merged, auth=self.auth,
+                                       timeout=self.timeout, allow_redirects=False)
+        except requests.Timeout as exc:
+            raise ODataConnectionError(f"{method.upper()} {redact_url(url)} timed out after "
+                                       f"{self.timeout:g} s") from exc
+        except requests.ConnectionError as exc:
+            raise ODataConnectionError(f"cannot reach {redact_url(url)}: {type(exc).__name__}") from exc
+        response = ODataResponse(raw, self.dialect)
+        log.debug("%s %s -> %s", method.upper(), redact_url(url), response.status)
+        if response.status >= 400 and raise_for_status and not expect_error:
+            raise self.error_for(response)
+        return response
+
+    def error_for(self, response: ODataResponse) -> ODataError:
+        """The :class:`ODataError` describing an error response."""
+        details = parse_error_body(response.text, self.dialect)
+        message = (details.message or www_authenticate_description(response.headers)
+                   or response.raw.reason or f"HTTP {response.status}")
+        return ODataError(response.status, details.code, message, response.method, response.url,
+                          request_id=request_id_of(response.headers) or details.correlation_id,
+                          correlation_id=details.correlation_id, inner=details.inner,
+                          body=response.text, response=response)
+
+    def get(self, path: str, params: Params = None, headers: Mapping[str, str | None] | None = None,
+            **options: Any) -> ODataResponse:
+        return self.request("GET", path, params=params, headers=headers, **options)
+
+    def post(self, path: str, body: Any = None, *, params: Params = None,
+             headers: Mapping[str, str | None] | None = None, **options: Any) -> ODataResponse:
+        return self.request("POST", path, params=params, body=body, headers=headers, **options)
+
+    def patch(self, path: str, body: Any = None, *, params: Params = None,
+              headers: Mapping[str, str | None] | None = None, **options: Any) -> ODataResponse:
+        return self.request("PATCH", path, params=params, body=body, headers=headers, **options)
+
+    def put(self, path: str, body: Any = None, *, params: Params = None,
+            headers: Mapping[str, str | None] | None = None, **options: Any) -> ODataResponse:
+        return self.request("PUT", path, params=params, body=body, headers=headers, **options)
+
+    def delete(self, path: str, key: Key = _NO_KEY, *, if_match: Any = None,
+               headers: Mapping[str, str | None] | None = None, **options: Any) -> ODataResponse:
+        """DELETE ``path``, or the record ``key`` of entity set ``path`` when a key is given.
+
+        Deleting by key sends ``If-Match: *`` on services that require the header (BC) unless an
+        ETag (or an entity carrying one) is passed as ``if_match``.
+        """
+        merged = dict(headers or {})
+        if key is not _NO_KEY:
+            path = entity_path(path, key, self.dialect)
+            if if_match is None and self.dialect.requires_if_match:
+                if_match = ANY
+        if if_match is not None:
+            merged.update(if_match_header(if_match))
+        return self.request("DELETE", path, headers=merged, **options)
+
+    # ------------------------------------------------------------------ records
+    def create(self, entity_set: str, body: Mapping[str, Any], return_representation: bool = False, *,
+               select: str | Sequence[str] | None = None, expand: Any = None,
+               headers: Mapping[str, str | None] | None = None,
+               key_fields: Sequence[str] | None = None, **options: Any) -> ODataResponse:
+        """POST a new record; ``response.created`` holds its ``(entity_set, key)``."""
+        merged = dict(headers or {})
+        preference = prefer(return_representation=True) if return_representation else None
+        if preference:
+            merged["Prefer"] = preference
+        params = Query(select=select, expand=expand) if (select or expand) else None
+        response = self.request("POST", entity_set, params=params, body=body, headers=merged, **options)
+        if response.ok:
+            self._record_created(entity_set, response, key_fields, certain=True)
+        return response
+
+    def retrieve(self, entity_set: str, key: Key, select: str | Sequence[str] | None = None,
+                 expand: Any = None, *, query: Query | None = None,
+                 headers: Mapping[str, str | None] | None = None, **options: Any) -> ODataResponse:
+        """GET one record by key (``response.json()`` is the entity)."""
+        query = (query or Query()).replace(**{k: v for k, v in (("select", select), ("expand", expand))
+                                              if v is not None})
+        return self.get(entity_path(entity_set, key, self.dialect), query, headers, **options)
+
+    def update(self, entity_set: str, key: Key, body: Mapping[str, Any], if_match: Any = None,
+               upsert: bool = True, return_representation: bool = False, *, create_only: bool = False,
+               select: str | Sequence[str] | None = None,
+               headers: Mapping[str, str | None] | None = None, **options: Any) -> ODataResponse:
+        """PATCH a record.
+
+        ``if_match`` (an ETag, an entity or a response) makes it conditional; ``upsert=False`` sends
+        ``If-Match: *`` so a missing record gives 404 instead of being created; ``create_only=True``
+        sends ``If-None-Match: *`` so an existing record gives 412. Services that require
+        ``If-Match`` (BC) get ``*`` when nothing else is given.
+        """
+        merged = dict(headers or {})
+        if create_only:
+            merged.update(if_none_match(ANY))
+        elif if_match is not None:
+            merged.update(if_match_header(if_match))
+        elif not upsert or self.dialect.requires_if_match:
+            merged.update(if_match_header(ANY))
+        if return_representation:
+            merged["Prefer"] = prefer(return_representation=True) or ""
+        params = Query(select=select) if select else None
+        response = self.request("PATCH", entity_path(entity_set, key, self.dialect), params=params,
+                                body=body, headers=merged, **options)
+        if response.ok and (response.status == 201 or create_only):
+            self._record_created(entity_set, response, None, certain=True, fallback_key=key)
+        return response
+
+    def upsert(self, entity_set: str, key: Key, body: Mapping[str, Any], return_representation: bool = False,
+               *, create_only: bool = False, **options: Any) -> ODataResponse:
+        """PATCH that creates the record when the key is new.
+
+        Dataverse answers 204 both when it created and when it updated, so ``on_created`` only fires
+        for a 201 or with ``create_only=True`` (``If-None-Match: *``), never for a possible update
+        of a record the test did not create.
+        """
+        return self.update(entity_set, key, body, upsert=True, return_representation=return_representation,
+                           create_only=create_only, **options)
+
+    def _record_created(self, entity_set: str, response: ODataResponse, key_fields: Sequence[str] | None,
+                        *, certain: bool, fallback_key: Key = _NO_KEY) -> None:
+        try:
+            ref = response.entity_ref()
+        except ODataUrlError as exc:
+            raise ODataProtocolError(f"{response.method} {redact_url(response.url)}: the service named the "
+                                     f"new record with an unreadable URL ({exc.problem})") from exc
+        if ref is None:
+            ref = self._ref_from_body(entity_set, response, key_fields)
+        if ref is None and fallback_key is not _NO_KEY:
+            ref = EntityRef(entity_set, fallback_key)
+        response.created = ref
+        if self.on_created is None or not certain:
+            return
+        if ref is None:
+            warnings.warn(UnknownCreatedKeyWarning(
+                f"created a record in {entity_set} but cannot tell its key; pass key_fields= or "
+                "entity_keys= so it can be cleaned up"), stacklevel=3)
+            return
+        self.on_created(ref.entity_set, ref.key)
+
+    def _ref_from_body(self, entity_set: str, response: ODataResponse,
+                       key_fields: Sequence[str] | None) -> EntityRef | None:
+        try:
+            body = response.json()
+        except ODataProtocolError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        set_name = entity_set.rsplit("/", 1)[-1].split("(", 1)[0]
+        fields = list(key_fields or self.entity_keys.get(set_name) or self.dialect.body_key_fields)
+        if not fields and self.dialect.key_named_after_entity_set:
+            fields = [name for name in _primary_key_guesses(set_name) if name in body][:1]
+        if not fields or any(body.get(name) is None for name in fields):
+            return None
+        if len(fields) == 1:
+            value = body[fields[0]]
+            if isinstance(value, str) and GUID_RE.match(value) and (
+                    self.dialect.guid_primary_key or self.dialect.bare_guid_strings):
+                value = as_guid(value)
+            return EntityRef(set_name, value)
+        return EntityRef(set_name, {name: body[name] for name in fields})
+
+    # ------------------------------------------------------------------ collections
+    def _collection_headers(self, maxpagesize: int | None, include_annotations: Any,
+                            headers: Mapping[str, str | None] | None) -> dict[str, str | None]:
+        merged = dict(headers or {})
+        preference = prefer(maxpagesize=maxpagesize, include_annotations=include_annotations)
+        if preference:
+            merged["Prefer"] = preference
+        return merged
+
+    def query(self, entity_set: str, query: Query | None = None, *, maxpagesize: int | None = None,
+              include_annotations: Any = None, headers: Mapping[str, str | None] | None = None,
+              **options: Any) -> Page:
+        """The first page of ``entity_set`` filtered/sorted by ``query``."""
+        query = query or Query()
+        query.check(self.dialect)
+        merged = self._collection_headers(maxpagesize, include_annotations, headers)
+        return Page.from_response(self.get(entity_set, query, merged, **options))
+
+    def iter_pages(self, entity_set: str, query: Query | None = None, *, maxpagesize: int | None = None,
+                   include_annotations: Any = None, headers: Mapping[str, str | None] | None = None,
+                   max_pages: int | None = None) -> Iterator[Page]:
+        """Every page, following ``@odata.nextLink`` unchanged with the same ``Prefer`` header."""
+        merged = self._collection_headers(maxpagesize, include_annotations, headers)
+        page = self.query(entity_set, query, headers=merged)
+        seen: set[str] = set()
+        pages = 0
+        while True:
+            yield page
+            pages += 1
+            if not page.next_link or (max_pages is not None and pages >= max_pages):
+                return
+            link = self._checked_next_link(page)
+            if link in seen:
+                raise ODataProtocolError(f"paging loops: {redact_url(link)} was already followed")
+            seen.add(link)
+            page = Page.from_response(self.get(link, headers=merged))
+
+    def _checked_next_link(self, page: Page) -> str:
+        link = urljoin(page.response.url, page.next_link or "")
+        parts = urlsplit(link)
+        if f"{parts.scheme}://{parts.netloc}" != self._origin:
+            # Following it would hand the credentials to another host.
+            raise ODataProtocolError(f"@odata.nextLink points to another host: {redact_url(link)}")
+        return link
+
+    def iter_all(self, entity_set: str, query: Query | None = None, **options: Any) -> Iterator[Any]:
+        """Every row of every page."""
+        for page in self.iter_pages(entity_set, query, **options):
+            yield from page.value
+
+    def count(self, entity_set: str, query: Query | None = None,
+              headers: Mapping[str, str | None] | None = None, **options: Any) -> int:
+        """``GET {entity_set}/$count`` as an int (the BOM Dataverse puts before it is ignored)."""
+        merged: dict[str, str | None] = {"Accept": "text/plain"} | dict(headers or {})
+        response = self.get(f"{entity_set}/$count", query, merged, **options)
+        text = response.text.strip()
+        try:
+            return int(text)
+        except ValueError:
+            raise ODataProtocolError(f"GET {redact_url(response.url)} returned {text[:80]!r}, "
+                                     "not an integer count") from None
+
+    def whoami(self, **options: Any) -> dict[str, Any]:
+        """Dataverse ``WhoAmI``: ``{"UserId", "BusinessUnitId", "OrganizationId"}``."""
+        if not self.dialect.whoami_path:
+            raise ValueError(f"{self.dialect.name} has no WhoAmI function")
+        body = self.get(self.dialect.whoami_path, **options).json()
+        if not isinstance(body, dict) or "UserId" not in body:
+            raise ODataProtocolError("WhoAmI did not return a UserId")
+        return body
+
+    def etag(self, source: Any) -> str | None:
+        """Shortcut for :func:`~harness.odata.etags.etag_of`."""
+        return etag_of(source)
+
+
+def _primary_key_guesses(entity_set: str) -> list[str]:
+    """Dataverse primary key names for an entity set: ``accounts`` -> ``accountid``."""
+    stems = []
+    if entity_set.endswith("ies"):
+        stems.append(entity_set[:-3] + "y")
+    if entity_set.endswith("es"):
+        stems.append(entity_set[:-2])
+    if entity_set.endswith("s"):
+        stems.append(entity_set[:-1])
+    stems.append(entity_set)
+    return [f"{stem}id" for stem in stems]

@@ -92,7 +92,7 @@ def harness_targets(request: pytest.FixtureRequest, harness_target: str) -> dict
             settings = load_settings(request.config.getoption("env_file"))
         except SettingsError as exc:
             raise pytest.UsageError(str(exc)) from None
-        targets = settings.targets
+        targets = settings.targets()
     for target in targets.values():
         for value in target.secret_values():
             register_secret(value)

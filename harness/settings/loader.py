@@ -83,6 +83,24 @@ class Settings:
     warnings: tuple[str, ...] = ()
     _secret_values: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
+    @classmethod
+    def simulated(cls, *, login_url: str, tenant_id: str, client_id: str, crm_url: str | None = None,
+                  fno_url: str | None = None, bc_url: str | None = None, token_cache_path: Path | None = None,
+                  **target_options) -> Settings:
+        """Settings for the embedded simulator: one target per URL given, all signing in the same way.
+
+        ``target_options`` go to :meth:`TargetSettings.simulated` (``username``, ``password``,
+        ``client_secret``, ``grant_type``, ``token_version``...). The token cache defaults to memory.
+        """
+        def build(name: str, url: str | None) -> TargetSettings | None:
+            if url is None:
+                return None
+            return TargetSettings.simulated(name, url=url, login_url=login_url, tenant_id=tenant_id,
+                                            client_id=client_id, **target_options)
+
+        return cls(target="sim", crm=build("crm", crm_url), fno=build("fno", fno_url), bc=build("bc", bc_url),
+                   token_cache_path=token_cache_path)
+
     def targets(self) -> dict[str, TargetSettings]:
         """The configured targets by name."""
         return {name: t for name in TARGETS if (t := getattr(self, name)) is not None}
@@ -429,16 +447,20 @@ def _unknown_keys(env: EnvFile, warnings: list[str]) -> None:
                         f"the last one (line {lines[-1]}) wins")
 
 
-def _token_cache(lookup: _Lookup, environ: Mapping[str, str], problems: list[Problem]) -> Path | None:
+def _token_cache(lookup: _Lookup, environ: Mapping[str, str], problems: list[Problem],
+                 warnings: list[str], project_dir: Path) -> Path | None:
     value, key, origin = lookup.get("HARNESS_TOKEN_CACHE")
     if value is None:
         return default_token_cache_path(environ)
     if value.lower() in CACHE_OFF:
         return None
-    path = Path(value).expanduser()
+    path = Path(value).expanduser().absolute()
     if path.exists() and path.is_dir():
         problems.append(Problem(key, f"expected a file path for the token cache; {path} is a directory",
                                 origin))
+    elif project_dir.resolve() in path.resolve().parents:
+        warnings.append(f"{key} ({origin}): the token cache {path} is inside the project directory "
+                        f"{project_dir}; it holds live tokens, so keep it out of version control")
     return path
 
 
@@ -487,7 +509,7 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
         problems.append(Problem("HARNESS_TARGET", "is live but no target is configured: set CRM_URL, "
                                                   "FNO_URL or BC_URL (with their credentials)",
                                 target_origin))
-    cache_path = _token_cache(lookup, environ, problems)
+    cache_path = _token_cache(lookup, environ, problems, warnings, path.parent if path else Path.cwd())
     if problems:
         raise SettingsError(problems, path)
     for message in warnings:

@@ -548,3 +548,36 @@ def test_secret_fields_are_not_json_serializable(tmp_path):
     crm = load(tmp_path, CRM_PASSWORD_ENV).crm
     with pytest.raises(TypeError):
         json.dumps({"password": crm.password})
+
+
+def test_token_cache_inside_the_project_directory_warns(tmp_path):
+    settings = load(tmp_path, CRM_PASSWORD_ENV + "HARNESS_TOKEN_CACHE=" + str(tmp_path / "tokens.json") + "\n")
+    assert any("inside the project directory" in w for w in settings.warnings)
+    outside = tmp_path.parent / f"{tmp_path.name}-cache" / "tokens.json"
+    settings = load(tmp_path, CRM_PASSWORD_ENV + f"HARNESS_TOKEN_CACHE={outside}\n")
+    assert settings.warnings == ()
+
+
+def test_settings_for_the_simulator():
+    settings = Settings.simulated(login_url="http://127.0.0.1:1", tenant_id=TENANT, client_id=CLIENT,
+                                  crm_url="http://127.0.0.1:2", bc_url="http://127.0.0.1:4",
+                                  username="admin@contoso.onmicrosoft.com", password=PASSWORD)
+    assert settings.target == "sim" and settings.fno is None and settings.token_cache_path is None
+    assert settings.crm.api_root == "http://127.0.0.1:2/api/data/v9.2"
+    assert settings.bc.api_root == f"http://127.0.0.1:4/v2.0/{TENANT}/production/api/v2.0"
+    assert settings.crm.grant_type == settings.bc.grant_type == "password"
+    assert PASSWORD in settings.values_for_lint() and PASSWORD not in repr(settings)
+
+
+def test_env_example_documents_exactly_the_known_keys():
+    import re
+
+    from harness.settings import known_keys
+
+    example = REPO_ROOT / ".env.example"
+    text = example.read_text()
+    documented = set(re.findall(r"^# ?([A-Z][A-Z0-9_]+)=", text, re.MULTILINE))
+    documented |= set(re.findall(r"\b(HARNESS_ENV_FILE)=", text))
+    assert documented == known_keys()
+    settings = load_settings(example, environ={})  # as shipped it parses and configures nothing
+    assert settings.targets() == {} and settings.warnings == ()

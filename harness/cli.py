@@ -1,0 +1,88 @@
+"""The ``harness`` command: one entry point, a sub-command per job, ``--help`` on each.
+
+User mistakes (:class:`~harness.errors.HarnessError`) are printed as one ``error:`` line with
+exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from harness.errors import HarnessError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=("sim", "live"), default="sim",
+                        help="sim: the embedded simulator (default); live: the instance in .env")
+    parser.add_argument("--env-file", default=None, help="the .env file (default $HARNESS_ENV_FILE or ./.env)")
+
+
+def _sim(args: argparse.Namespace) -> int:
+    from simulator.__main__ import main as simulator_main
+
+    return simulator_main(args.sim_args)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from harness.commands.token import token_command
+
+    return token_command(args.name, args.target, args.env_file, args.json)
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from harness.commands.cleanup import cleanup_command
+
+    roots = args.roots.split(",") if args.roots else None
+    return cleanup_command(args.target, args.env_file, args.run_id, args.dry_run, roots)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description="Test harness for Dynamics 365 OData APIs.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sim = commands.add_parser("sim", help="run the embedded simulator as a server",
+                              description="Run the simulated Entra ID, Dataverse, F&O and Business Central. "
+                                          "Options are those of `python -m simulator` (see `harness sim -- --help`).")
+    sim.add_argument("sim_args", nargs=argparse.REMAINDER, help="options for the simulator")
+    sim.set_defaults(handler=_sim)
+
+    token = commands.add_parser("token", help="obtain a token for a target and show its claims (token masked)")
+    token.add_argument("name", choices=("crm", "fno", "bc"), help="which service the token is for")
+    _target_options(token)
+    token.add_argument("--json", action="store_true", help="print JSON")
+    token.set_defaults(handler=_token)
+
+    cleanup = commands.add_parser("cleanup", help="delete records earlier runs left behind (tagged names)")
+    _target_options(cleanup)
+    cleanup.add_argument("--run-id", default=None, help="only this run's records (default: every harness run)")
+    cleanup.add_argument("--roots", default=None, help="comma-separated targets (default all configured)")
+    cleanup.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    cleanup.set_defaults(handler=_cleanup)
+
+    for register in _EXTENSIONS:
+        register(commands)
+    return parser
+
+
+# Sub-commands contributed by other modules: each is a function(subparsers) -> None.
+_EXTENSIONS: list[Callable] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

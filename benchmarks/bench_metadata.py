@@ -219,7 +219,11 @@ def _report(label: str, result: dict, output: Path | None) -> None:
         reason = result["stderr"].strip().splitlines()[-1:] or ["exit code " + str(result["code"])]
         print(f"  {label:<44} FAILED after {result['seconds']:.1f} s, peak {result['peak_mib']:.0f} MiB: {reason[0]}")
         return
-    size = f", output {output.stat().st_size / 2**20:.1f} MiB" if output and output.exists() else ""
+    size = ""
+    if output and output.exists():
+        size = f", output {output.stat().st_size / 2**20:.1f} MiB" if output.stat().st_size > 2**20 else (
+            f", output {output.stat().st_size / 1024:.0f} KiB"
+        )
     print(f"  {label:<44} {result['seconds']:7.2f} s   peak RSS {result['peak_mib']:7.0f} MiB{size}")
 
 

@@ -45,6 +45,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sim_only: needs the embedded simulator (skipped with --target=live)")
     config.addinivalue_line("markers", "writes: creates, changes or deletes records")
     config.run_id = config.getoption("run_id") or new_run_id()  # type: ignore[attr-defined]
+    config.harness_settings = None  # type: ignore[attr-defined]
+    if config.getoption("target") == "live":
+        # Read .env once, up front: a mistake in it is a usage error, reported without a traceback.
+        try:
+            config.harness_settings = load_settings(config.getoption("env_file"))  # type: ignore[attr-defined]
+        except SettingsError as exc:
+            raise pytest.UsageError(str(exc)) from None
     logging.getLogger("harness").addFilter(RedactingFilter())
 
 
@@ -88,11 +95,7 @@ def harness_targets(request: pytest.FixtureRequest, harness_target: str) -> dict
                                     simcfg.PUBLIC_CLIENT_ID, simcfg.CONFIDENTIAL_CLIENT_ID,
                                     c.users[0].upn, simcfg.DEFAULT_PASSWORD, simcfg.DEFAULT_CLIENT_SECRET)
     else:
-        try:
-            settings = load_settings(request.config.getoption("env_file"))
-        except SettingsError as exc:
-            raise pytest.UsageError(str(exc)) from None
-        targets = settings.targets()
+        targets = request.config.harness_settings.targets()
     for target in targets.values():
         for value in target.secret_values():
             register_secret(value)
@@ -104,8 +107,7 @@ def token_broker(harness_target: str, request: pytest.FixtureRequest) -> TokenBr
     """One token per target for the whole session (memory cache against the simulator)."""
     if harness_target == "sim":
         return TokenBroker(MemoryTokenCache())
-    settings = load_settings(request.config.getoption("env_file"))
-    return TokenBroker.from_settings(settings)
+    return TokenBroker.from_settings(request.config.harness_settings)
 
 
 @pytest.fixture(scope="session")

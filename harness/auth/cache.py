@@ -244,6 +244,14 @@ class FileTokenCache(TokenCache):
                       if v.get("refresh_token") or float(v.get("expires_at") or 0) > now}
             self._write_all(tokens)
 
+    def invalidate_access(self, key: str) -> None:
+        """Read-modify-write under the lock, so a token another process just stored is not lost."""
+        with self._locked():
+            tokens = self._read_all()
+            if key in tokens:
+                tokens[key] = {**tokens[key], "access_token": None, "expires_at": 0.0}
+                self._write_all(tokens)
+
     def keys(self) -> list[str]:
         return list(self._read_all())
 

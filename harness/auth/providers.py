@@ -21,7 +21,7 @@ from harness.auth.endpoint import DEFAULT_TIMEOUT, request_token, target_params
 from harness.auth.errors import AuthError
 from harness.auth.token import DEFAULT_SKEW, AccessToken, safe_claims
 from harness.secrets import Secret, register_secret
-from harness.settings.target import USER_GRANTS, TargetSettings
+from harness.settings.target import TargetSettings
 
 log = logging.getLogger("harness.auth")
 Clock = Callable[[], float]
@@ -88,7 +88,6 @@ class GrantProvider(TokenProvider):
     """
 
     grant: str = ""
-    user_flow: bool = True
 
     def __init__(self, target: TargetSettings, cache: TokenCache | None = None, *,
                  session: requests.Session | None = None, skew: float = DEFAULT_SKEW,
@@ -187,7 +186,6 @@ class ClientCredentialsProvider(GrantProvider):
     """App-only tokens with a client secret (v1 ``resource=``, v2 ``<resource>/.default``)."""
 
     grant = "client_credentials"
-    user_flow = False
 
     def _acquire(self) -> AccessToken:
         if self.target.client_secret is None:
@@ -231,5 +229,5 @@ def provider_for(target: TargetSettings, cache: TokenCache | None = None, **opti
     return classes[grant](target, cache, **common)
 
 
-__all__ = ["USER_GRANTS", "ClientCredentialsProvider", "GrantProvider", "PasswordProvider",
+__all__ = ["ClientCredentialsProvider", "GrantProvider", "PasswordProvider",
            "PastedTokenProvider", "RefreshTokenProvider", "TokenProvider", "provider_for"]

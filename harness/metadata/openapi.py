@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import Any
 
+from ._gc import gc_paused
 from .dialects import Dialect, get_dialect
 from .edm_schema import EdmSchemaMapper, JsonSchema, component_ref, nullable
 from .errors import OpenApiOptionError
@@ -44,14 +45,21 @@ def to_openapi(
     unbound ActionImports/FunctionImports (`WhoAmI`), none by default.
     """
     profile = get_dialect(dialect)
-    builder = _Builder(model, profile)
-    for name in select_names(model.entity_sets, entity_sets, "entity set", model.source):
-        builder.add_entity_set(model.entity_sets[name])
+    set_names = select_names(model.entity_sets, entity_sets, "entity set", model.source)
+    import_names: list[str] = []
+    imports = {}
     if operation_imports is not None and model.container is not None:
         imports = {**model.container.function_imports, **model.container.action_imports}
-        for name in select_names(imports, operation_imports, "action/function import", model.source):
+        import_names = select_names(imports, operation_imports, "action/function import", model.source)
+    builder = _Builder(model, profile)
+    with gc_paused():
+        for name in set_names:
+            builder.add_entity_set(model.entity_sets[name])
+        for name in import_names:
             builder.add_operation_import(imports[name])
-    return builder.document(server_url or profile.default_server_url, title or f"{profile.title} ({model.source})", version)
+        return builder.document(
+            server_url or profile.default_server_url, title or f"{profile.title} ({model.source})", version
+        )
 
 
 def select_names(available: dict[str, Any], wanted: str | Iterable[str], what: str, source: str) -> list[str]:

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from lxml import etree
 
+from ._gc import gc_paused
 from .annotations import annotation_value, apply_annotation
 from .errors import MetadataError
 from .model import (
@@ -61,7 +62,8 @@ def parse_csdl(source: Source) -> CsdlModel:
     """
     name, stream, owned = _open(source)
     try:
-        return _Reader(name).read(stream)
+        with gc_paused():
+            return _Reader(name).read(stream)
     finally:
         if owned:
             stream.close()

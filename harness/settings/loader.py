@@ -201,17 +201,16 @@ class _TargetBuilder:
         resource = self.value("resource")
         redirect_uri = self.value("redirect_uri") or DEFAULT_REDIRECT_URI
         scope_text = self.value("scope") or ""
-        extras = self._extras()
         problem_count = len(self.problems)
+        extras = self._extras()
 
         url = self._check_url(url)
         if self.origins.get("authority") is not None:
-            self._check(("authority", authority), checks.check_http_url(authority, DEFAULT_AUTHORITY))
+            self._check("authority", checks.check_http_url(authority, DEFAULT_AUTHORITY))
         if tenant is not None:
-            self._check(("tenant_id", tenant), checks.check_tenant(tenant))
+            self._check("tenant_id", checks.check_tenant(tenant))
         if client_id is not None:
-            self._check(("client_id", client_id),
-                        checks.check_guid(client_id, "the application (client) ID"))
+            self._check("client_id", checks.check_guid(client_id, "the application (client) ID"))
         if resource is not None and (":" not in resource or any(c.isspace() for c in resource)):
             self.problem("resource", "expected the token audience as a URI such as "
                                      f"{URL_EXAMPLES[self.name]}; got {checks.shown(resource)}")
@@ -238,13 +237,13 @@ class _TargetBuilder:
             username=username, password=Secret(password) if password else None,
             access_token=Secret(access_token) if access_token else None,
             refresh_token=Secret(refresh_token) if refresh_token else None,
-            authority=authority, resource=resource.rstrip("/") if resource else None,
+            authority=authority, resource=resource,
             redirect_uri=redirect_uri, scope=tuple(s for s in re.split(r"[\s,]+", scope_text) if s),
             keys=self.keys, **extras)
 
-    def _check(self, item: tuple[str, str], message: str | None) -> None:
+    def _check(self, field_name: str, message: str | None) -> None:
         if message:
-            self.problem(item[0], message)
+            self.problem(field_name, message)
 
     def _check_url(self, url: str | None) -> str | None:
         if url is None:
@@ -288,7 +287,7 @@ class _TargetBuilder:
                                             f"(letters, digits, '-', '_'); got {checks.shown(environment)}")
             company_id = self.value("company_id", suffix="COMPANY_ID")
             if company_id is not None:
-                self._check(("company_id", company_id), checks.check_guid(company_id, "the company id"))
+                self._check("company_id", checks.check_guid(company_id, "the company id"))
                 extras["company_id"] = company_id
         else:
             company = self.value("company", suffix="COMPANY") or DEFAULT_FNO_COMPANY

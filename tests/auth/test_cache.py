@@ -223,3 +223,15 @@ def test_broker_memoizes_one_provider_per_target(target, counter):
     assert broker.token(crm).value == broker.token(crm).value
     assert broker.auth(crm).provider is broker.provider(crm)
     assert counter.grants == {"password": 1}
+
+
+def test_file_cache_invalidate_keeps_the_refresh_token(tmp_path, target, counter):
+    path = tmp_path / "tokens.json"
+    provider = provider_for(target("crm"), FileTokenCache(path), session=counter.session)
+    first = provider.get_token()
+    provider.invalidate()
+    stored = json.loads(path.read_text())["tokens"][provider.key]
+    assert stored["access_token"] is None and stored["refresh_token"] == first.refresh_token.reveal()
+    other = provider_for(target("crm"), FileTokenCache(path), session=counter.session)
+    assert other.get_token().value != first.value
+    assert counter.grants == {"password": 1, "refresh_token": 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import time
@@ -27,9 +28,14 @@ from harness.auth import (
 from harness.secrets import Secret
 
 
+@functools.cache
+def _foreign_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def forged_token(sim) -> str:
     """Looks valid to the client (JWT, future exp, right audience) but is signed with another key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = _foreign_key()
     now = int(time.time())
     claims = {"aud": sim.config.crm_url, "iss": f"https://sts.windows.net/{sim.config.tenant_id}/",
               "iat": now, "nbf": now, "exp": now + 3600, "tid": sim.config.tenant_id, "ver": "1.0"}

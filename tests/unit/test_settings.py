@@ -191,7 +191,8 @@ FNO_COMPANY=dat
     assert settings.bc.audience == "https://api.businesscentral.dynamics.com"
     assert settings.bc.api_root == f"http://127.0.0.1:5555/v2.0/{TENANT}/sandbox/api/v2.0"
     assert settings.bc.company_id == "11111111-2222-4333-8444-555555555555"
-    assert settings.fno.audience == "https://env.operations.dynamics.com"
+    assert settings.fno.audience == "https://env.operations.dynamics.com/"  # an override is kept as written
+    assert settings.fno.v2_scopes(user_flow=False) == ["https://env.operations.dynamics.com//.default"]
     assert settings.fno.company == "dat"
 
 

@@ -1,0 +1,262 @@
+"""Drive the JavaScript ``pm`` host in one mini-racer V8 context per run.
+
+One context is created per run and reused for every script; per-script state (``pm.response``,
+``tests``, the request) is rebuilt by ``__pmHost.begin`` and the variable scopes are passed in
+from Python and read back after the script, so Python stays the owner of the run's state.
+
+``pm.sendRequest`` calls and timers are completed after the script body (as in Postman's
+sandbox): :meth:`ScriptEngine.run` asks the host what is pending, performs each request through
+the ``send_request`` callback (the harness's ``requests.Session``, hence cassette-recorded) and
+delivers the response to the script's callback, until nothing is left. Each evaluation has a
+time limit, and the V8 heap has a hard memory limit.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException, MiniRacer
+
+_JS_DIR = Path(__file__).with_name("js")
+_JS_FILES = ("helpers.js", "chai.js", "sdk.js", "pm.js")
+_PARSE_ERROR = re.compile(r"^(?P<source>[^\n:]+):(?P<line>\d+): (?P<name>\w*Error): (?P<message>[^\n]*)")
+_MAX_DRAIN_STEPS = 10_000
+
+SendRequest = Callable[[dict], tuple[dict | None, dict | None]]
+
+
+@dataclass
+class ScriptInput:
+    """Everything one script execution sees."""
+
+    event: str  # "prerequest" | "test"
+    code: str
+    location: str  # human readable owner: "collection", "folder 'A/B'", "request 'A/B/R'"
+    scopes: dict[str, dict[str, Any]]
+    request: dict[str, Any]
+    response: dict[str, Any] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    environment_name: str = ""
+    item_location: list[str] = field(default_factory=list)
+    current: str = ""  # name of the collection/folder/request owning the script
+    cookies: list[dict[str, Any]] = field(default_factory=list)
+    dynamic_pool: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class AssertionResult:
+    """One ``pm.test`` (or legacy ``tests[...]``) outcome."""
+
+    name: str
+    passed: bool
+    skipped: bool = False
+    error_name: str | None = None
+    error_message: str | None = None
+    legacy: bool = False
+    event: str = "test"
+
+    @property
+    def message(self) -> str:
+        if self.passed:
+            return ""
+        return f"{self.error_name or 'AssertionError'}: {self.error_message or self.name}"
+
+
+@dataclass
+class ScriptError:
+    """A script that could not run to the end: syntax error, exception, time or memory limit."""
+
+    kind: str  # "syntax" | "runtime" | "timeout" | "memory"
+    event: str
+    location: str
+    name: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.event} script of {self.location}"
+        if self.line is not None:
+            where += f", line {self.line}"
+        return f"{where}: {self.name}: {self.message}"
+
+
+@dataclass
+class ScriptOutcome:
+    assertions: list[AssertionResult] = field(default_factory=list)
+    scopes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    request: dict[str, Any] | None = None
+    next_request_set: bool = False
+    next_request: str | None = None
+    skip_request: bool = False
+    logs: list[tuple[str, str]] = field(default_factory=list)
+    error: ScriptError | None = None
+    dynamic_used: dict[str, int] = field(default_factory=dict)
+    dynamic_extra: dict[str, list[str]] = field(default_factory=dict)
+
+
+class ScriptEngine:
+    """One V8 context with the ``pm`` host loaded; ``run`` executes one script in it."""
+
+    def __init__(self, *, timeout_ms: int = 10_000, max_memory_mb: int = 256):
+        self.timeout_ms = timeout_ms
+        self.max_memory = max_memory_mb * 1024 * 1024
+        self._mr: MiniRacer | None = None
+        self._counter = 0
+        self._source = "\n;\n".join((_JS_DIR / name).read_text(encoding="utf-8") for name in _JS_FILES)
+
+    # ------------------------------------------------------------------ context
+    def _context(self) -> MiniRacer:
+        if self._mr is None:
+            mr = MiniRacer()
+            mr.set_hard_memory_limit(self.max_memory)
+            mr.eval(self._source)
+            self._mr = mr
+        return self._mr
+
+    def reset(self) -> None:
+        """Drop the V8 context (after a memory blow-up); the next run builds a fresh one."""
+        if self._mr is not None:
+            try:
+                self._mr.close()
+            except Exception:  # noqa: BLE001 - a broken isolate may fail to close; it is discarded anyway
+                pass
+        self._mr = None
+
+    def close(self) -> None:
+        self.reset()
+
+    def __enter__(self) -> ScriptEngine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def _timeout(self) -> float | None:
+        return self.timeout_ms / 1000 if self.timeout_ms else None
+
+    # ------------------------------------------------------------------ running
+    def run(self, script: ScriptInput, send_request: SendRequest | None = None) -> ScriptOutcome:
+        mr = self._context()
+        self._counter += 1
+        source_name = f"pm-script-{self._counter}.js"
+        payload = {
+            "event": script.event, "sourceName": source_name, "scopes": script.scopes, "request": script.request,
+            "response": script.response, "info": script.info, "environmentName": script.environment_name,
+            "location": script.item_location, "current": script.current, "cookies": script.cookies,
+            "dynamicPool": script.dynamic_pool,
+        }
+        mr.call("__pmHost.begin", payload, timeout_sec=self._timeout)
+        error = self._execute(mr, script, source_name)
+        if error is None:
+            error = self._drain(mr, script, send_request)
+        if self._mr is None:  # the memory limit killed the context; nothing to collect
+            return ScriptOutcome(error=error)
+        try:
+            raw = mr.execute("__pmHost.finish()", timeout_sec=self._timeout)
+        except JSOOMException:
+            self.reset()
+            return ScriptOutcome(error=error or self._limit_error("memory", script))
+        except JSEvalException as exc:  # the host itself is broken: start over next time
+            self.reset()
+            return ScriptOutcome(error=error or ScriptError("runtime", script.event, script.location, "Error",
+                                                            f"the sandbox failed: {exc}"))
+        outcome = _outcome(raw, script)
+        if error is not None:
+            outcome.error = error
+        elif raw.get("error"):
+            outcome.error = _script_error(raw["error"], script)
+        return outcome
+
+    def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str) -> ScriptError | None:
+        wrapped = f"__pmHost.run(function () {{{script.code}\n}});\n//# sourceURL={source_name}\n"
+        try:
+            mr.eval(wrapped, timeout_sec=self._timeout)
+        except JSTimeoutException:
+            return self._limit_error("timeout", script)
+        except JSOOMException:
+            self.reset()
+            return self._limit_error("memory", script)
+        except JSParseException as exc:
+            return _syntax_error(str(exc), script)
+        except JSEvalException as exc:
+            return _syntax_error(str(exc), script, kind="runtime")
+        return None
+
+    def _drain(self, mr: MiniRacer, script: ScriptInput, send_request: SendRequest | None) -> ScriptError | None:
+        waited = 0.0
+        budget = self._timeout or 3600.0
+        for _ in range(_MAX_DRAIN_STEPS):
+            try:
+                pending = mr.execute("__pmHost.pending()", timeout_sec=self._timeout)
+                if pending["requests"]:
+                    entry = pending["requests"][0]
+                    if send_request is None:
+                        err, response = {"name": "Error", "message": "pm.sendRequest is not available here"}, None
+                    else:
+                        err, response = send_request(entry["request"])
+                    mr.call("__pmHost.deliver", entry["id"], err, response, timeout_sec=self._timeout)
+                    continue
+                if pending["timers"]:
+                    timer = pending["timers"][0]
+                    wait = timer["wait"] / 1000
+                    if waited + wait > budget:
+                        return ScriptError("timeout", script.event, script.location, "Error",
+                                           f"timers were still pending after {int(budget * 1000)} ms")
+                    if wait > 0:
+                        time.sleep(wait)
+                        waited += wait
+                    mr.call("__pmHost.fireTimer", timer["id"], timeout_sec=self._timeout)
+                    continue
+                return None
+            except JSTimeoutException:
+                return self._limit_error("timeout", script)
+            except JSOOMException:
+                self.reset()
+                return self._limit_error("memory", script)
+        return ScriptError("timeout", script.event, script.location, "Error",
+                           f"the script kept scheduling work ({_MAX_DRAIN_STEPS} callbacks); stopped")
+
+    def _limit_error(self, kind: str, script: ScriptInput) -> ScriptError:
+        if kind == "timeout":
+            message = f"the script ran longer than {self.timeout_ms} ms and was stopped (endless loop?)"
+        else:
+            message = f"the script used more than {self.max_memory // (1024 * 1024)} MB of memory and was stopped"
+        return ScriptError(kind, script.event, script.location, "Error", message)
+
+
+def _syntax_error(text: str, script: ScriptInput, kind: str = "syntax") -> ScriptError:
+    match = _PARSE_ERROR.match(text.strip())
+    if match:
+        return ScriptError(kind, script.event, script.location, match.group("name"), match.group("message"),
+                           int(match.group("line")))
+    first = text.strip().splitlines()[0] if text.strip() else "unknown error"
+    return ScriptError(kind, script.event, script.location, "Error", first)
+
+
+def _script_error(data: dict, script: ScriptInput) -> ScriptError:
+    return ScriptError("runtime", script.event, script.location, str(data.get("name") or "Error"),
+                       str(data.get("message") or ""), data.get("line"))
+
+
+def _outcome(raw: dict, script: ScriptInput) -> ScriptOutcome:
+    assertions = []
+    for entry in raw.get("assertions") or []:
+        error = entry.get("error") or {}
+        assertions.append(AssertionResult(
+            name=str(entry.get("name")), passed=bool(entry.get("passed")), skipped=bool(entry.get("skipped")),
+            error_name=error.get("name") if error else None, error_message=error.get("message") if error else None,
+            legacy=bool(entry.get("legacy")), event=script.event))
+    logs = [(str(log.get("level")), str(log.get("message"))) for log in raw.get("logs") or []]
+    return ScriptOutcome(
+        assertions=assertions, scopes=raw.get("scopes") or {}, request=raw.get("request"),
+        next_request_set=bool(raw.get("nextRequestSet")), next_request=raw.get("nextRequest"),
+        skip_request=bool(raw.get("skipRequest")), logs=logs,
+        dynamic_used={k: int(v) for k, v in (raw.get("dynamicUsed") or {}).items()},
+        dynamic_extra={k: [str(x) for x in v] for k, v in (raw.get("dynamicExtra") or {}).items()})
+

@@ -1,0 +1,52 @@
+"""The Finance and Operations OData root (``{fno_url}/data``) as an ASGI app."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from simulator.config import SimConfig
+from simulator.dataverse.app import request_context
+from simulator.fno import errors
+from simulator.fno.dialect import FnoDialect
+from simulator.fno.model import build_model
+from simulator.fno.seed import seed_fno
+from simulator.keys import SigningKey
+from simulator.odata.service import ODataService
+from simulator.odata.store import Store
+
+METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+
+
+def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None):
+    """Return ``(asgi_app, store)``; the caller closes the store."""
+    store = store or Store(config.database_url)
+    model = build_model()
+    dialect = FnoDialect(config, key, model)
+    service = ODataService(model, store, "fno", dialect)
+    dialect.service = service
+    seed_fno(service, config)
+
+    async def data(request: Request) -> Response:
+        raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+        match = re.match(r"^/data/?(.*)$", raw_path)
+        path = match.group(1) if match else ""
+        root = str(request.base_url).rstrip("/") + "/data"
+        ctx = request_context(request, root, path, await request.body(), "")
+        ctx.extras["service"] = service
+        ctx.extras["request_uri"] = str(request.url)
+        return await run_in_threadpool(service.handle, ctx)
+
+    async def unrouted(request: Request) -> Response:
+        return JSONResponse(errors.routing_body(str(request.url)), status_code=404)
+
+    routes = [Route("/data", data, methods=METHODS), Route("/data/{path:path}", data, methods=METHODS),
+              Route("/{path:path}", unrouted, methods=METHODS)]
+    app = Starlette(routes=routes)
+    app.state.service = service
+    return app, store

@@ -7,6 +7,7 @@ exit status 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 
@@ -42,6 +43,7 @@ def _cleanup(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness", description="Test harness for Dynamics 365 OData APIs.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the harness does (secrets masked)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     sim = commands.add_parser("sim", help="run the embedded simulator as a server",
@@ -72,9 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
 _EXTENSIONS: list[Callable] = []
 
 
+def _configure_logging(verbose: bool) -> None:
+    """Log to stderr through the redacting filter, so no secret reaches the terminal."""
+    from harness.secrets import install_redaction
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    install_redaction(handler)
+    root = logging.getLogger("harness")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _configure_logging(getattr(args, "verbose", False))
     try:
         return args.handler(args)
     except HarnessError as exc:

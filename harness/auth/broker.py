@@ -27,6 +27,7 @@ class TokenBroker:
     def __init__(self, cache: TokenCache | None = None, *, session: requests.Session | None = None,
                  **provider_options):
         self.cache = cache if cache is not None else MemoryTokenCache()
+        self._owns_session = session is None
         self.session = session or requests.Session()  # only for the token endpoint
         self.provider_options = provider_options
         self._providers: dict[TargetSettings, TokenProvider] = {}
@@ -60,3 +61,19 @@ class TokenBroker:
             providers = list(self._providers.values())
         for provider in providers:
             provider.invalidate()
+
+    def close(self) -> None:
+        """Close the providers and the token-endpoint session (if the broker created it)."""
+        with self._lock:
+            providers = list(self._providers.values())
+            self._providers.clear()
+        for provider in providers:
+            provider.close()
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> TokenBroker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

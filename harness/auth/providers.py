@@ -40,6 +40,9 @@ class TokenProvider(ABC):
     def invalidate(self) -> None:
         """The service rejected the current token: never hand it out again."""
 
+    def close(self) -> None:  # noqa: B027 - optional hook, most providers hold nothing
+        """Release network resources (nothing by default)."""
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.target.name}, grant={self.target.grant_type})"
 
@@ -94,6 +97,7 @@ class GrantProvider(TokenProvider):
                  clock: Clock = time.time, timeout: float = DEFAULT_TIMEOUT):
         self.target = target
         self.cache = cache if cache is not None else MemoryTokenCache()
+        self._owns_session = session is None
         self.session = session or requests.Session()
         self.skew = skew
         self.clock = clock
@@ -134,6 +138,11 @@ class GrantProvider(TokenProvider):
         with self._lock:
             self._token = None
             self.cache.invalidate_access(self.key)
+
+    def close(self) -> None:
+        """Close the HTTP session if this provider created it."""
+        if self._owns_session:
+            self.session.close()
 
     # ------------------------------------------------------------------ helpers
     def _store(self, token: AccessToken, previous_refresh: Secret | None) -> AccessToken:

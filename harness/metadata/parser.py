@@ -156,7 +156,7 @@ class _Reader:
         except etree.XMLSyntaxError as exc:
             line = exc.lineno or getattr(exc, "position", (None,))[0]
             message = exc.msg or str(exc)
-            if "Document is empty" in message or "Start tag expected" in message:
+            if any(text in message for text in ("Document is empty", "no element found", "Start tag expected")):
                 message = f"not an XML document ({message}); expected OData v4 CSDL ($metadata XML)"
             else:
                 message = f"malformed XML: {message}"

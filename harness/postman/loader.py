@@ -34,11 +34,9 @@ from harness.postman.urls import normalize_url
 from harness.postman.variables import VariableScope, variable_names
 
 _SCHEMA = re.compile(r"/collection/v(\d+)\.(\d+)\.(\d+)/")
-_HONOURED_PROFILE = {"disableBodyPruning", "followRedirects", "strictSSL", "maxRedirects",
-                     "disableCookies", "followOriginalHttpMethod", "followAuthorizationHeader",
-                     "removeRefererHeaderOnRedirect", "disabledSystemHeaders"}
-_IGNORED_PROFILE_OK = {"followOriginalHttpMethod", "followAuthorizationHeader", "removeRefererHeaderOnRedirect",
-                       "disabledSystemHeaders"}
+_LOCAL_HOST = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$", re.IGNORECASE)
+_SCRIPT_HOST = re.compile(r"https?://([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})")
+_HONOURED_PROFILE = {"disableBodyPruning", "followRedirects", "strictSSL"}
 
 
 # --------------------------------------------------------------------------- JSON text
@@ -169,9 +167,6 @@ def _fill_node(node: Node, data: dict, path: str, source: str, finder: _LineFind
         for key in profile:
             if key not in _HONOURED_PROFILE:
                 report.add(INFO, path, f"protocolProfileBehavior:{key}",
-                           f"protocolProfileBehavior.{key} is ignored")
-            elif key in _IGNORED_PROFILE_OK:
-                report.add(INFO, path, f"protocolProfileBehavior:{key}",
                            f"protocolProfileBehavior.{key} is ignored (requests' default behaviour applies)")
 
 
@@ -203,6 +198,10 @@ def _parse_events(events: Any, path: str, source: str, report: ImportReport, lin
         if not entry.empty and not entry.disabled:
             for severity, feature, message in scan_script(code):
                 report.add(severity, path, feature, f"{listen} script: {message}")
+            for host in sorted(set(_SCRIPT_HOST.findall(code))):
+                if not _LOCAL_HOST.match(host):
+                    report.add(WARNING, path, "script:fixed-host",
+                               f"{listen} script uses a fixed URL on {host}; it is not redirected to the simulator")
         scripts.append(entry)
     return scripts
 
@@ -296,6 +295,10 @@ def _parse_request(request: Any, path: str, source: str, line: int | None, repor
         raise CollectionError(f"'request.url': {exc}", file=source, item_path=path, line=line) from None
     if not url.get("host") and not url.get("path") and not url.get("raw"):
         report.add(WARNING, path, "request:no-url", "the request has no URL")
+    host = ".".join(url.get("host") or [])
+    if host and "{{" not in host and not _LOCAL_HOST.match(host):
+        report.add(WARNING, path, "url:fixed-host",
+                   f"the URL names a fixed host ({host}); it is not redirected to the simulator")
     body = _parse_body(request.get("body"), path, source, line, report)
     description = request.get("description")
     if isinstance(description, dict):

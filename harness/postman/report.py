@@ -76,7 +76,8 @@ class ImportReport:
         for entry in ordered:
             lines.append(f"  {entry}")
         counts = {sev: sum(1 for e in self.entries if e.severity == sev) for sev in _ORDER}
-        lines.append("  " + ", ".join(f"{n} {sev}" for sev, n in counts.items() if n))
+        labels = {UNSUPPORTED: "unsupported", WARNING: "warning(s)", INFO: "info"}
+        lines.append("  " + ", ".join(f"{n} {labels[sev]}" for sev, n in counts.items() if n))
         return "\n".join(lines)
 
     __str__ = to_text

@@ -235,3 +235,11 @@ def test_file_cache_invalidate_keeps_the_refresh_token(tmp_path, target, counter
     other = provider_for(target("crm"), FileTokenCache(path), session=counter.session)
     assert other.get_token().value != first.value
     assert counter.grants == {"password": 1, "refresh_token": 1}
+
+
+def test_broker_shares_one_token_session_and_forgets_providers_on_close(target):
+    with TokenBroker() as broker:
+        provider = broker.provider(target("crm"))
+        assert provider.session is broker.session is broker.provider(target("fno")).session
+        broker.token(target("crm"))
+    assert broker.provider(target("crm")) is not provider

@@ -38,16 +38,17 @@ def default_message(status: int) -> str:
     return DEFAULT_MESSAGES.get(status, f"The request failed with HTTP status {status}.")
 
 
-def error_reply(host: str, status: int, message: str, code: str | None = None,
-                retry_after: int | None = None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def error_reply(host: str, status: int, message: str, code: str | None = None, retry_after: int | None = None,
+                base_url: str = "") -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """``(status, headers, body)`` of an error reply as the ``host`` family would send it."""
     request_id = str(uuid.uuid4())
     headers: list[tuple[bytes, bytes]] = []
     if host == "login":
-        err = entra_error(ENTRA_CODES.get(status, 90006), status=status)
-        if status not in ENTRA_CODES:
-            err = entra_error(90006, status=status, error="server_error", message=message)
-        payload = error_body(err, correlation_id=request_id, trace_id=request_id, login_url="")
+        if status in ENTRA_CODES:
+            err = entra_error(ENTRA_CODES[status])
+        else:
+            err = entra_error(90006, status=status, error="server_error")
+        payload = error_body(err, correlation_id=request_id, trace_id=request_id, login_url=base_url)
         headers += [(b"content-type", ENTRA_JSON), (b"cache-control", b"no-store, no-cache"),
                     (b"x-ms-request-id", request_id.encode())]
     else:

@@ -192,8 +192,8 @@ class _Differ:
             if isinstance(before, EntityType) and isinstance(after, EntityType):
                 if before.key != after.key:
                     self.add(CHANGED, "key", name, detail="key", old=before.key, new=after.key, breaking=True)
-                old_alt = sorted(k.properties for k in before.alternate_keys)
-                new_alt = sorted(k.properties for k in after.alternate_keys)
+                old_alt = sorted({k.properties for k in before.alternate_keys})
+                new_alt = sorted({k.properties for k in after.alternate_keys})
                 if old_alt != new_alt:
                     removed_alt = [k for k in old_alt if k not in new_alt]
                     self.add(CHANGED, "key", name, detail="alternate_keys", old=[",".join(k) for k in old_alt],

@@ -9,6 +9,7 @@ number of every key, which the validation messages quote.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from dotenv import dotenv_values
 from dotenv.parser import Binding, parse_stream
 
 from harness.settings.problems import Origin, Problem
+
+# python-dotenv logs its own warning for each unparsable line; the harness reports those lines
+# itself, by key and line number, in one SettingsError.
+logging.getLogger("dotenv.main").setLevel(logging.ERROR)
 
 
 @dataclass

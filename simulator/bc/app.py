@@ -139,13 +139,13 @@ def build_bc_app(config: SimConfig, key: SigningKey, store: Store | None = None,
             problem = errors.bc_problem(404, "BadRequest_NotFound", "No HTTP resource was found that matches the "
                                         f"request URI '{request.url}'.")
             return dialect.error_response(problem, ctx)
-        tenant, environment = match.group("tenant"), match.group("env")
-        api_root = str(request.base_url).rstrip("/") + raw_path[: match.start("rest") - 1 if match.group("rest")
-                                                                 is not None else len(raw_path)]
-        api_root = unquote(api_root.rstrip("/"))
+        tenant = unquote(match.group("tenant")) if match.group("tenant") else None
+        environment = unquote(match.group("env"))
+        location = f"{tenant}/{environment}" if tenant else environment
+        api_root = f"{str(request.base_url).rstrip('/')}/v2.0/{location}/api/v2.0"
         ctx = request_context(request, api_root, match.group("rest") or "", body, "v2.0")
         ctx.extras["api_root"] = api_root
-        return await run_in_threadpool(router.handle, ctx, tenant and unquote(tenant), unquote(environment))
+        return await run_in_threadpool(router.handle, ctx, tenant, environment)
 
     app = Starlette(routes=[Route("/{path:path}", api, methods=METHODS)])
     app.state.router = router

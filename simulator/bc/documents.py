@@ -11,14 +11,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from simulator.bc.errors import bc_problem
+from simulator.bc.model import EMPTY_GUID
 from simulator.odata.store import VERSION_COLUMN
 
 ORDERS = "salesOrders"
 LINES = "salesOrderLines"
 
 
+def _changed(values: dict, existing: dict | None, name: str) -> bool:
+    """Whether the request set ``name`` to a non-blank value different from the stored one."""
+    return values.get(name) not in (None, "", EMPTY_GUID, (existing or {}).get(name))
+
+
 def lookup(service, conn, set_name: str, column: str, value) -> dict | None:
-    if value in (None, ""):
+    if value in (None, "", EMPTY_GUID):
         return None
     table = service.table(set_name)
     row = conn.execute(sa.select(table).where(table.c[column] == value)).first()
@@ -46,8 +52,8 @@ def before_delete(service, conn, set_name: str, row: dict) -> None:
 
 
 def _order(service, conn, values: dict, existing: dict | None) -> None:
-    by_id = values.get("customerId") not in (None, "", (existing or {}).get("customerId"))
-    by_number = values.get("customerNumber") not in (None, "", (existing or {}).get("customerNumber"))
+    by_id = _changed(values, existing, "customerId")
+    by_number = _changed(values, existing, "customerNumber")
     if existing is None and not by_id and not by_number:
         raise bc_problem(400, "Application_DialogException", "A customerNumber or a customerID must be provided.")
     customer = None
@@ -87,12 +93,11 @@ def _line(service, conn, values: dict, existing: dict | None) -> None:
             lines.c.documentId == order["id"])).scalar()
         values["sequence"] = (last or 0) + 10000
     item = None
-    if values.get("itemId") not in (None, "", (existing or {}).get("itemId")):
+    if _changed(values, existing, "itemId"):
         item = lookup(service, conn, "items", "id", values["itemId"])
         if item is None:
             raise _missing("Item", "Id", values["itemId"])
-    elif values.get("lineObjectNumber") not in (None, "", (existing or {}).get("lineObjectNumber")) \
-            and merged.get("lineType") == "Item":
+    elif _changed(values, existing, "lineObjectNumber") and merged.get("lineType") == "Item":
         item = lookup(service, conn, "items", "number", values["lineObjectNumber"])
         if item is None:
             raise _missing("Item", "No.", values["lineObjectNumber"])

@@ -45,8 +45,9 @@ def _uuid(rng: random.Random) -> str:
 def companies(config: SimConfig) -> list[Company]:
     """The companies of every environment; ids depend only on ``config.seed``."""
     rng = random.Random(f"bc-companies-{config.seed}")
-    return [Company(_uuid(rng), "CRONUS USA, Inc.", len(CUSTOMERS), len(VENDORS), len(ITEMS), 8),
-            Company(_uuid(rng), "My Company", 2, 1, 3, 1)]
+    first, second = sorted([_uuid(rng), _uuid(rng)])  # CRONUS lists first, as in a trial tenant
+    return [Company(first, "CRONUS USA, Inc.", len(CUSTOMERS), len(VENDORS), len(ITEMS), 8),
+            Company(second, "My Company", 2, 1, 3, 1)]
 
 
 def seed_companies(service, config: SimConfig) -> None:

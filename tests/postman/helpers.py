@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from urllib.parse import parse_qsl
 from pathlib import Path
 
 import uvicorn
@@ -41,7 +42,7 @@ async def status(request: Request) -> Response:
 
 
 async def token(request: Request) -> Response:
-    form = await request.form()
+    form = dict(parse_qsl((await request.body()).decode("utf-8")))
     if form.get("grant_type") == "password" and form.get("username") == "ada" and form.get("password") == "s3cret!":
         return JSONResponse({"token_type": "Bearer", "access_token": TEST_TOKEN, "expires_in": "3599"})
     if form.get("grant_type") == "client_credentials" and form.get("client_secret") == "app-secret":

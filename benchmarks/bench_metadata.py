@@ -68,7 +68,7 @@ if mode != "parse":
     sets = "all" if mode == "all" else [mode]
     document = to_openapi(model, "fno", sets, "https://contoso.operations.dynamics.com/data")
     with open(target, "w") as handle:
-        json.dump(document, handle)
+        handle.write(json.dumps(document))  # one-shot dumps uses the C encoder; json.dump does not
     paths = len(document["paths"])
 else:
     paths = 0

@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--dry-run", action="store_true", help="list what would be deleted")
     cleanup.set_defaults(handler=_cleanup)
 
+    from harness.commands.test import register as register_test
+
+    register_test(commands)
+
     for register in _EXTENSIONS:
         register(commands)
     return parser

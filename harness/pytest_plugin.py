@@ -16,6 +16,8 @@ import requests
 from harness.auth import MemoryTokenCache, TokenBroker
 from harness.cleanup import RecordTracker
 from harness.naming import ValueSource, new_run_id
+from harness.odata.retry import RetryPolicy, RetryStats
+from harness.odata.throttle import limiter_for
 from harness.secrets import RedactingFilter, register_secret
 from harness.settings import SettingsError, TargetSettings, load_settings
 from harness.targets import client_for, simulator_targets
@@ -37,6 +39,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not delete records at teardown (to inspect them; sweep later with harness cleanup)")
     group.addoption("--allow-writes", action="store_true",
                     help="let contract tests send writes to a live instance (read-only by default)")
+    group.addoption("--max-rps", type=float, default=None,
+                    help="client-side request rate per target (default: live runs stay under the service "
+                         "protection limits, about 18/s; the simulator is not throttled; 0 = off)")
+    group.addoption("--retry-attempts", type=int, default=4,
+                    help="attempts per request on 429/503/timeouts/dropped connections (default 4; 1 = no retries)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,7 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sim_only: needs the embedded simulator (skipped with --target=live)")
     config.addinivalue_line("markers", "writes: creates, changes or deletes records")
     config.run_id = config.getoption("run_id") or new_run_id()  # type: ignore[attr-defined]
+    config.option.run_id = config.run_id  # xdist hands the options to its workers: one run id for all
     config.harness_settings = None  # type: ignore[attr-defined]
+    config.harness_retry_stats = RetryStats()  # type: ignore[attr-defined]
     if config.getoption("target") == "live":
         # Read .env once, up front: a mistake in it is a usage error, reported without a traceback.
         try:
@@ -61,6 +70,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if item.get_closest_marker("sim_only"):
                 item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    stats = getattr(config, "harness_retry_stats", None)
+    if stats is not None and (stats.retries or stats.gave_up):
+        terminalreporter.write_line(f"dynamics harness: {stats.retries} request retries "
+                                    f"({dict(stats.reasons)}), {stats.recovered} creates confirmed by a read, "
+                                    f"{stats.gave_up} gave up")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -142,15 +159,44 @@ def created_records(request: pytest.FixtureRequest):
         logging.getLogger("harness.cleanup").warning(problem)
 
 
+def _reliability(config: pytest.Config, target: TargetSettings, client) -> None:
+    """Retries on by default; a live run (or ``--max-rps``) shares one rate limiter per target and user."""
+    attempts = config.getoption("retry_attempts")
+    client.retry = RetryPolicy(max_attempts=attempts) if attempts > 1 else None
+    client.retry_stats = config.harness_retry_stats  # type: ignore[attr-defined]
+    max_rps = config.getoption("max_rps")
+    if max_rps != 0 and (max_rps or config.getoption("target") == "live"):
+        client.throttle = limiter_for(client.dialect.name, (client.api_root, target.client_id, target.username),
+                                      max_rps)
+
+
+@pytest.fixture
+def sim_faults(sim):
+    """``sim.faults`` (simulator/faults.py) for one test; faults and throttling are reset afterwards."""
+    sim.faults.clear()
+    yield sim.faults
+    sim.faults.clear()
+    sim.throttling.reset()
+
+
+@pytest.fixture
+def sim_throttling(sim):
+    """``sim.throttling`` (service-protection limits) for one test; reset to the configuration afterwards."""
+    sim.throttling.reset()
+    yield sim.throttling
+    sim.throttling.reset()
+
+
 def _client_fixture(name: str):
     @pytest.fixture
-    def fixture(harness_targets, token_broker, harness_session, created_records):
+    def fixture(request, harness_targets, token_broker, harness_session, created_records):
         target = harness_targets.get(name)
         if target is None:
             pytest.skip(f"no {name.upper()}_* settings in .env for --target=live")
         holder: list = []
         client = client_for(target, token_broker, harness_session,
                             on_created=created_records.callback(lambda: holder[0]))
+        _reliability(request.config, target, client)
         holder.append(client)
         return client
 

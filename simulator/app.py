@@ -8,7 +8,10 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 
 from simulator.config import SimConfig
+from simulator.control import wrap_service
+from simulator.faults import FaultInjector
 from simulator.keys import SigningKey
+from simulator.throttling import ServiceProtection
 
 
 def _not_built(name: str) -> Starlette:
@@ -29,15 +32,24 @@ class SimApps:
     fno: object
     bc: object
     resources: list
+    faults: FaultInjector | None = None  # sim.faults: injected failures (simulator/faults.py)
+    protection: ServiceProtection | None = None  # sim.throttling: service-protection limits
 
     def close(self) -> None:
         for resource in self.resources:
             resource.close()
 
 
-def build_apps(config: SimConfig, key: SigningKey | None = None) -> SimApps:
-    """Build the ASGI apps for every simulated host (URLs in ``config`` must already be set)."""
+def build_apps(config: SimConfig, key: SigningKey | None = None, faults: FaultInjector | None = None,
+               protection: ServiceProtection | None = None) -> SimApps:
+    """Build the ASGI apps for every simulated host (URLs in ``config`` must already be set).
+
+    Each app is wrapped with the ``/_sim/`` control API, fault injection and service protection
+    (simulator/control.py); attribute access such as ``apps.crm.state`` reaches the service app.
+    """
     key = key or SigningKey()
+    faults = faults or FaultInjector()
+    protection = protection or ServiceProtection(config.service_limits, config.service_protection)
     resources: list = []
     try:
         from simulator.identity.app import build_identity_app
@@ -62,4 +74,6 @@ def build_apps(config: SimConfig, key: SigningKey | None = None) -> SimApps:
         resources.append(bc_resource)
     except ImportError:  # pragma: no cover
         bc = _not_built("Business Central")
-    return SimApps(config, key, login, crm, fno, bc, resources)
+    login, crm, fno, bc = (wrap_service(app, name, faults, protection)
+                           for name, app in (("login", login), ("crm", crm), ("fno", fno), ("bc", bc)))
+    return SimApps(config, key, login, crm, fno, bc, resources, faults, protection)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from simulator.throttling import ServiceLimits, default_service_limits
+
 # Microsoft's public first-party client id that real Dataverse Postman collections use for ROPC.
 PUBLIC_CLIENT_ID = "51f81489-12ee-4a9e-aaae-a2591f45987d"
 CONFIDENTIAL_CLIENT_ID = "5a1e0c1d-0000-4000-8000-00000000c11e"
@@ -94,6 +96,10 @@ class SimConfig:
     fno_url: str = ""
     bc_url: str = ""
     fno_default_company: str = "usmf"
+    # Service protection (429 + Retry-After, simulator/throttling.py): off by default so ordinary
+    # tests are never throttled; limits per host default to the documented production values.
+    service_protection: bool = False
+    service_limits: dict[str, ServiceLimits] = field(default_factory=default_service_limits)
 
     # ----------------------------------------------------------------- lookups
     def user(self, upn: str) -> SimUser | None:

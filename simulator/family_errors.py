@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import uuid
 
-from simulator.identity.errors import entra_error, error_body
-
 ODATA_JSON = b"application/json; odata.metadata=minimal"
 ENTRA_JSON = b"application/json; charset=utf-8"
 
@@ -44,6 +42,9 @@ def error_reply(host: str, status: int, message: str, code: str | None = None, r
     request_id = str(uuid.uuid4())
     headers: list[tuple[bytes, bytes]] = []
     if host == "login":
+        # Only the login host needs the Entra shape (and its import).
+        from simulator.identity.errors import entra_error, error_body
+
         if status in ENTRA_CODES:
             err = entra_error(ENTRA_CODES[status])
         else:

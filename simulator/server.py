@@ -18,6 +18,8 @@ import uvicorn
 
 from simulator.app import build_apps
 from simulator.config import SimConfig
+from simulator.faults import FaultInjector
+from simulator.throttling import ServiceProtection
 
 SERVICES = ("login", "crm", "fno", "bc")
 
@@ -74,6 +76,9 @@ class SimulatorServer:
         self._sockets: list[socket.socket] = []
         self.apps = None
         self.on_ready: Callable[[], None] | None = None
+        #: Test controls (usable before start): injected failures and service-protection limits.
+        self.faults = FaultInjector()
+        self.throttling = ServiceProtection(self.config.service_limits, self.config.service_protection)
 
     # ------------------------------------------------------------------ lifecycle
     def _prepare(self) -> HostDispatcher:
@@ -85,7 +90,7 @@ class SimulatorServer:
             port = sock.getsockname()[1]
             self.ports[name] = port
             setattr(self.config, f"{name}_url", f"http://{self.host}:{port}")
-        self.apps = build_apps(self.config)
+        self.apps = build_apps(self.config, faults=self.faults, protection=self.throttling)
         return HostDispatcher({by_service[name].getsockname()[1]: getattr(self.apps, name)
                                for name in SERVICES})
 

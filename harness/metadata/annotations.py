@@ -11,7 +11,7 @@ from typing import Any
 
 from lxml import etree
 
-from .model import AlternateKey, EntitySet, EntityType, NavigationProperty, Property, StructuredType
+from .model import AlternateKey, EntitySet, EntityType, Property
 
 CORE = "Org.OData.Core.V1."
 CAPABILITIES = "Org.OData.Capabilities.V1."
@@ -116,6 +116,3 @@ def apply_annotation(target: object, term: str, value: Any) -> None:
                 if isinstance(item, bool):
                     target.capabilities[f"{short}.{key}"] = item
 
-
-def is_annotatable(target: object) -> bool:
-    return isinstance(target, (Property, NavigationProperty, StructuredType, EntitySet))

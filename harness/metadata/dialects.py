@@ -32,6 +32,9 @@ class Dialect:
     cross_company: bool  # F&O `?cross-company=true`
     prefer_header: bool
     company_scoped: bool  # BC: sets live under /companies({companyId})/
+    # Sets the service never lets you write, whatever the CSDL says: BC answers POST/PATCH/DELETE on
+    # companies with 405 BadRequest_MethodNotAllowed (fno_bc.md B5).
+    read_only_sets: frozenset[str] = frozenset()
 
 
 DIALECTS: dict[str, Dialect] = {
@@ -85,6 +88,7 @@ DIALECTS: dict[str, Dialect] = {
         cross_company=False,
         prefer_header=True,
         company_scoped=True,
+        read_only_sets=frozenset({"companies"}),
     ),
 }
 

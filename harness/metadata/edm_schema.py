@@ -64,7 +64,9 @@ class EdmSchemaMapper:
     def property_schema(self, prop: Property) -> JsonSchema:
         schema = self.type_schema(prop.type, max_length=prop.max_length)
         if prop.description:
-            schema = {**schema, "description": prop.description} if "$ref" not in schema else schema
+            # OpenAPI 3.0 ignores siblings of $ref, so a described reference goes through allOf.
+            base = {"allOf": [schema]} if "$ref" in schema else schema
+            schema = {**base, "description": prop.description}
         return nullable(schema) if prop.nullable and not prop.is_collection else schema
 
     def type_schema(self, type_name: str, *, max_length: int | str | None = None) -> JsonSchema:

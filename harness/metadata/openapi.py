@@ -13,13 +13,23 @@ import difflib
 import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 from ._gc import gc_paused
 from .dialects import Dialect, get_dialect
 from .edm_schema import EdmSchemaMapper, JsonSchema, component_ref, nullable
 from .errors import OpenApiOptionError
-from .model import CsdlModel, EntitySet, EntityType, EnumType, Operation, OperationImport, split_collection
+from .model import (
+    CsdlModel,
+    EntitySet,
+    EntityType,
+    EnumType,
+    Operation,
+    OperationImport,
+    Property,
+    split_collection,
+)
 
 OPENAPI_VERSION = "3.0.3"
 JSON = "application/json"
@@ -41,6 +51,9 @@ def to_openapi(
 ) -> dict[str, Any]:
     """Build an OpenAPI 3.0 document (a plain dict, ready for `json.dump` or schemathesis).
 
+    Identical sub-schemas may be the same dict object in several places: deep-copy the result
+    before editing it in place.
+
     `entity_sets` is "all" or names/globs (`"Customer*"`); `operation_imports` likewise selects
     unbound ActionImports/FunctionImports (`WhoAmI`), none by default.
     """
@@ -58,7 +71,7 @@ def to_openapi(
         for name in import_names:
             builder.add_operation_import(imports[name])
         return builder.document(
-            server_url or profile.default_server_url, title or f"{profile.title} ({model.source})", version
+            server_url or profile.default_server_url, title or f"{profile.title} ({Path(model.source).name})", version
         )
 
 
@@ -109,6 +122,15 @@ class _Builder:
         self.parameters: dict[str, Any] = {}
         self.responses: dict[str, Any] = {}
         self.tags: list[dict[str, str]] = []
+        # One schema object per CSDL property, shared by the response, create and update schemas:
+        # a whole F&O document then needs a third of the memory (the output JSON is unchanged).
+        self._property_schemas: dict[int, JsonSchema] = {}
+
+    def _property_schema(self, prop: Property) -> JsonSchema:
+        schema = self._property_schemas.get(id(prop))
+        if schema is None:
+            schema = self._property_schemas[id(prop)] = self.mapper.property_schema(prop)
+        return schema
 
     # -- document ---------------------------------------------------------------------------
 
@@ -149,7 +171,10 @@ class _Builder:
 
     def add_entity_set(self, entity_set: EntitySet) -> None:
         entity_type = self.model.entity_types[entity_set.entity_type]
-        caps = entity_set.capabilities
+        caps = dict(entity_set.capabilities)
+        if entity_set.name in self.dialect.read_only_sets:
+            caps.update({"InsertRestrictions.Insertable": False, "UpdateRestrictions.Updatable": False,
+                         "DeleteRestrictions.Deletable": False})
         prefix, prefix_parameters = self._scope(entity_set)
         self.tags.append({"name": entity_set.name, "description": entity_set.description or entity_type.full_name})
         self._entity_schemas(entity_type)
@@ -189,11 +214,14 @@ class _Builder:
         if companies is None:
             return "", []
         company_type = self.model.entity_types[companies.entity_type]
-        navigation = company_type.navigation_properties.get(entity_set.name)
-        contained = navigation is not None and (
-            navigation.contains_target or companies.navigation_bindings.get(entity_set.name) == entity_set.name
-        )
-        if not contained or len(company_type.key) != 1:
+        contained_sets = {
+            name for name, nav in company_type.navigation_properties.items()
+            if nav.contains_target or companies.navigation_bindings.get(name) == name
+        }
+        # BC's own $metadata declares company -> set containment (so top-level sets such as
+        # `subscriptions` stay top-level); a document without any containment (a trimmed CSDL)
+        # gets the documented URL shape for every set: /companies({id})/<set>.
+        if (contained_sets and entity_set.name not in contained_sets) or len(company_type.key) != 1:
             return "", []
         key_type = company_type.properties[company_type.key[0]].type
         literal = f"'{{{BC_COMPANY_PARAMETER}}}'" if key_type in _QUOTED_KEY_TYPES else f"{{{BC_COMPANY_PARAMETER}}}"
@@ -252,7 +280,7 @@ class _Builder:
             return
         properties: dict[str, Any] = {"@odata.etag": {"type": "string"}}
         for prop_name, prop in entity_type.properties.items():
-            properties[prop_name] = self.mapper.property_schema(prop)
+            properties[prop_name] = self._property_schema(prop)
         for nav_name, nav in entity_type.navigation_properties.items():
             description = f"Expanded navigation property to {nav.type}"
             if nav.collection:
@@ -306,7 +334,7 @@ class _Builder:
                 continue
             if self.dialect.odata_bind and prop_name.startswith("_") and prop_name.endswith("_value"):
                 continue  # Dataverse lookups are set through `nav@odata.bind`, never `_x_value`
-            properties[prop_name] = self.mapper.property_schema(prop)
+            properties[prop_name] = self._property_schema(prop)
         if self.dialect.odata_bind:
             properties.update(self._bind_properties(entity_set, entity_type))
         if self.dialect.name == "fno":

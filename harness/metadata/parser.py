@@ -39,6 +39,7 @@ from .model import (
     TypeDefinition,
     split_collection,
 )
+from .resolve import finalize
 
 EDMX_NS = "http://docs.oasis-open.org/odata/ns/edmx"
 EDM_NS = "http://docs.oasis-open.org/odata/ns/edm"
@@ -145,7 +146,7 @@ class _Reader:
     def read(self, stream: IO[bytes]) -> CsdlModel:
         events = etree.iterparse(
             stream, events=("start", "end"), remove_comments=True, remove_pis=True,
-            resolve_entities=False, no_network=True, huge_tree=True,
+            resolve_entities=False, no_network=True,  # never expand entities or fetch DTDs (XXE)
         )
         try:
             for event, elem in events:
@@ -168,8 +169,6 @@ class _Reader:
                 "no <edmx:DataServices>/<Schema> element; expected an OData v4 CSDL document",
                 source=self.source,
             )
-        from .resolve import finalize  # local import: resolve depends on the reader's errors only
-
         finalize(self.model, self.pending)
         return self.model
 

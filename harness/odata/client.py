@@ -9,6 +9,7 @@ Authentication is any ``requests.auth.AuthBase``; the client never sees a token 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -35,12 +36,15 @@ from harness.odata.errors import (
 )
 from harness.odata.etags import ANY, etag_of, if_none_match
 from harness.odata.etags import if_match as if_match_header
+from harness.odata.filters import eq
 from harness.odata.keys import EntityRef, Key, as_guid, entity_path
 from harness.odata.literals import GUID_RE, EnumValue, format_datetime
 from harness.odata.paths import split_url, validate_path
 from harness.odata.prefer import prefer
 from harness.odata.query import Query, encode_params, normalize_query
 from harness.odata.response import ODataResponse, Page
+from harness.odata.retry import Probe, Retrier, RetriesExhausted, RetryPolicy, RetryStats, parse_retry_after
+from harness.odata.throttle import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +94,9 @@ class ODataClient:
     def __init__(self, api_root: str, dialect: Dialect, session: requests.Session | None = None,
                  auth: AuthBase | None = None, timeout: float = 30, *,
                  on_created: CreatedCallback | None = None,
-                 entity_keys: Mapping[str, Sequence[str]] | None = None):
+                 entity_keys: Mapping[str, Sequence[str]] | None = None,
+                 retry: RetryPolicy | bool | None = None, retry_stats: RetryStats | None = None,
+                 throttle: RateLimiter | None = None):
         parts = urlsplit(api_root)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ODataUrlError("the API root must be an absolute http(s) URL", api_root)
@@ -104,6 +110,11 @@ class ODataClient:
         self.entity_keys = dict(entity_keys or {})
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._root_path = parts.path.rstrip("/")
+        #: Retries of transient failures (off unless given; see harness/odata/retry.py for the rules).
+        self.retry: RetryPolicy | None = RetryPolicy() if retry is True else (retry or None)
+        self.retry_stats = retry_stats or RetryStats()
+        #: Client-side rate limit shared with other clients of the same target (harness/odata/throttle.py).
+        self.throttle = throttle
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -147,9 +158,14 @@ class ODataClient:
     def request(self, method: str, path: str, *, params: Params = None, body: Any = None,
                 data: bytes | str | None = None, headers: Mapping[str, str | None] | None = None,
                 raise_for_status: bool = True, expect_error: bool = False,
-                validate: bool = True) -> ODataResponse:
+                validate: bool = True, retry: RetryPolicy | bool | None = None,
+                probe: Probe | None = None) -> ODataResponse:
         """Send one request; error statuses raise :class:`ODataError` unless
-        ``raise_for_status=False`` (or its alias ``expect_error=True``) is given."""
+        ``raise_for_status=False`` (or its alias ``expect_error=True``) is given.
+
+        ``retry`` overrides the client's policy for this call (``False``: no retries); ``probe``
+        lets a POST be retried after a lost response (it tells whether the record exists).
+        """
         url = self.url_for(path, params, validate=validate)
         merged: dict[str, str | None] = dict(ODATA_HEADERS)
         if body is not None:
@@ -157,8 +173,12 @@ class ODataClient:
             merged["Content-Type"] = JSON_CONTENT_TYPE
         merged.update(headers or {})
         try:
-            raw = self.session.request(method.upper(), url, data=data, headers=merged, auth=self.auth,
-                                       timeout=self.timeout, allow_redirects=False)
+            raw, found = self._send(method.upper(), url, data, merged, retry, probe)
+            if found is not None:  # the work was already done (see Retrier.run)
+                return found if isinstance(found, ODataResponse) else ODataResponse(found, self.dialect)
+        except RetriesExhausted as exc:
+            raise ODataConnectionError(f"{method.upper()} {redact_url(url)}: {_transport_problem(exc.error, self.timeout)}"
+                                       f"; {exc.verdict}") from exc.error
         except requests.Timeout as exc:
             raise ODataConnectionError(f"{method.upper()} {redact_url(url)} timed out after "
                                        f"{self.timeout:g} s") from exc
@@ -169,6 +189,24 @@ class ODataClient:
         if response.status >= 400 and raise_for_status and not expect_error:
             raise self.error_for(response)
         return response
+
+    def _send(self, method: str, url: str, data: bytes | str | None, headers: dict[str, str | None],
+              retry: RetryPolicy | bool | None, probe: Probe | None) -> tuple[requests.Response, Any]:
+        """One logical request: through the rate limiter, with retries when a policy applies."""
+        def send_once() -> requests.Response:
+            with self.throttle.slot() if self.throttle is not None else contextlib.nullcontext():
+                return self.session.request(method, url, data=data, headers=headers, auth=self.auth,
+                                            timeout=self.timeout, allow_redirects=False)
+
+        policy = self.retry if retry is None else (RetryPolicy() if retry is True else (retry or None))
+        if policy is None:
+            raw = send_once()
+            if raw.status_code == 429 and self.throttle is not None:
+                self.throttle.pause(parse_retry_after(raw.headers.get("Retry-After")) or 1.0)
+            return raw, None
+        retrier = Retrier(policy, self.retry_stats,
+                          on_throttled=self.throttle.pause if self.throttle is not None else None)
+        return retrier.run(send_once, method=method, url=url, headers=headers, probe=probe)
 
     def error_for(self, response: ODataResponse) -> ODataError:
         """The :class:`ODataError` describing an error response."""
@@ -216,17 +254,68 @@ class ODataClient:
     def create(self, entity_set: str, body: Mapping[str, Any], return_representation: bool = False, *,
                select: str | Sequence[str] | None = None, expand: Any = None,
                headers: Mapping[str, str | None] | None = None,
-               key_fields: Sequence[str] | None = None, **options: Any) -> ODataResponse:
-        """POST a new record; ``response.created`` holds its ``(entity_set, key)``."""
+               key_fields: Sequence[str] | None = None, unique_field: str | None = None,
+               **options: Any) -> ODataResponse:
+        """POST a new record; ``response.created`` holds its ``(entity_set, key)``.
+
+        With retries on, a create whose response was lost is re-sent only after a read shows the
+        record is not there: by its key when the body carries one (a client-generated Dataverse id,
+        an F&O natural key) or by ``unique_field`` (a property whose value in ``body`` is unique,
+        e.g. a run-tagged name). If the read finds it, that read (200, the record) is returned.
+        """
         merged = dict(headers or {})
         preference = prefer(return_representation=True) if return_representation else None
         if preference:
             merged["Prefer"] = preference
         params = Query(select=select, expand=expand) if (select or expand) else None
+        if "probe" not in options:
+            options["probe"] = self._create_probe(entity_set, body, key_fields, unique_field)
         response = self.request("POST", entity_set, params=params, body=body, headers=merged, **options)
         if response.ok:
             self._record_created(entity_set, response, key_fields, certain=True)
         return response
+
+    def _create_probe(self, entity_set: str, body: Mapping[str, Any], key_fields: Sequence[str] | None,
+                      unique_field: str | None) -> Probe | None:
+        """A read that tells whether the record ``body`` describes already exists (see :meth:`create`)."""
+        if not isinstance(body, Mapping):
+            return None
+        set_name = entity_set.rsplit("/", 1)[-1].split("(", 1)[0]
+        fields = list(key_fields or self.entity_keys.get(set_name) or ())
+        if not fields and self.dialect.key_named_after_entity_set:
+            fields = [name for name in _primary_key_guesses(set_name) if name in body][:1]
+        if fields and all(body.get(name) is not None for name in fields):
+            key: Any = {name: body[name] for name in fields} if len(fields) > 1 else body[fields[0]]
+            if isinstance(key, str) and GUID_RE.match(key) and self.dialect.guid_primary_key:
+                key = as_guid(key)
+            return lambda: self._probe_key(set_name, key)
+        if unique_field and body.get(unique_field) is not None:
+            return lambda: self._probe_unique(set_name, unique_field, body[unique_field])
+        return None
+
+    def _probe_key(self, entity_set: str, key: Key) -> ODataResponse | None:
+        found = self.retrieve(entity_set, key, raise_for_status=False)
+        if found.status == 404:
+            return None
+        if not found.ok:
+            raise self.error_for(found)
+        return found
+
+    def _probe_unique(self, entity_set: str, name: str, value: Any) -> ODataResponse | None:
+        rows = self.query(entity_set, Query(filter=eq(name, value), top=2)).value
+        if len(rows) != 1:
+            return None  # absent (or ambiguous: then re-sending is the caller's risk, as without retries)
+        row = rows[0]
+        fields = list(self.entity_keys.get(entity_set) or self.dialect.body_key_fields)
+        if not fields and self.dialect.key_named_after_entity_set:
+            fields = [k for k in _primary_key_guesses(entity_set) if k in row][:1]
+        if not fields or any(row.get(k) is None for k in fields):
+            return None
+        key: Any = {k: row[k] for k in fields} if len(fields) > 1 else row[fields[0]]
+        if isinstance(key, str) and GUID_RE.match(key) and (self.dialect.guid_primary_key
+                                                          or self.dialect.bare_guid_strings):
+            key = as_guid(key)
+        return self._probe_key(entity_set, key)
 
     def retrieve(self, entity_set: str, key: Key, select: str | Sequence[str] | None = None,
                  expand: Any = None, *, query: Query | None = None,
@@ -391,6 +480,12 @@ class ODataClient:
     def etag(self, source: Any) -> str | None:
         """Shortcut for :func:`~harness.odata.etags.etag_of`."""
         return etag_of(source)
+
+
+def _transport_problem(error: BaseException, timeout: float) -> str:
+    if isinstance(error, requests.Timeout):
+        return f"timed out after {timeout:g} s"
+    return f"connection failed ({type(error).__name__})"
 
 
 def _primary_key_guesses(entity_set: str) -> list[str]:

@@ -16,17 +16,23 @@ from typing import Any
 from harness.secrets import MASK, redact, register_secret
 
 SECRET_NAME = re.compile(r"(?i)(pass(word|wd)?|secret|token|api[-_]?key|assertion|credential|signature|cookie)")
+# ...but not the URL, type or expiry that goes with a token (token_url, tokenType, bc_token_expiry)
+NOT_SECRET_NAME = re.compile(r"(?i)(url|uri|endpoint|host|type|expir|lifetime|name)")
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key",
                   "ocp-apim-subscription-key", "x-functions-key"}
 TOKEN_FIELDS = ("access_token", "refresh_token", "id_token", "client_secret")
 MAX_BODY_PREVIEW = 2000
 
 
+def is_secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
+
+
 def register_variables(values: dict[str, Any], secret_keys: Iterable[str] = ()) -> None:
     """Register the values of secret-looking (or declared secret) variables."""
     declared = set(secret_keys)
     for key, value in values.items():
-        if isinstance(value, str) and value and (key in declared or SECRET_NAME.search(key)):
+        if isinstance(value, str) and value and (key in declared or is_secret_name(key)):
             register_secret(value)
 
 
@@ -46,7 +52,7 @@ def register_response_tokens(body: str) -> None:
 
 def redact_header(name: str, value: str, extra_secret_headers: Iterable[str] = ()) -> str:
     lowered = name.lower()
-    if lowered in SECRET_HEADERS or lowered in {h.lower() for h in extra_secret_headers} or SECRET_NAME.search(name):
+    if lowered in SECRET_HEADERS or lowered in {h.lower() for h in extra_secret_headers} or is_secret_name(name):
         scheme = value.split(" ", 1)[0] if " " in value and lowered in ("authorization", "proxy-authorization") else ""
         return f"{scheme} {MASK}" if scheme else MASK
     return redact(value)

@@ -180,7 +180,7 @@ def query_string(query: list[dict[str, Any]] | None) -> str:
 def url_path(url: dict[str, Any], *, resolve_path_variables: bool = True) -> str:
     """``/seg/seg`` with ``:name`` segments replaced by the URL's path variables."""
     path = url.get("path")
-    if path is None:
+    if not path:  # no path (or an empty list): nothing, not even "/"
         return ""
     variables = {}
     if resolve_path_variables:

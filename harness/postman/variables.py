@@ -135,6 +135,7 @@ class VariableResolver:
         if not isinstance(text, str) or "{{" not in text:
             return text
         result = text
+        unknown_dynamic: set[str] = set()
         for _ in range(MAX_PASSES):
             changed = False
 
@@ -145,11 +146,12 @@ class VariableResolver:
                 if found:
                     changed = True
                     return substitution_text(value)
-                if name.startswith("$") and self.dynamic is not None:
+                if name.startswith("$") and self.dynamic is not None and name not in unknown_dynamic:
                     generated = self.dynamic(name)
                     if generated is not None:
                         changed = True
                         return generated
+                    unknown_dynamic.add(name)
                 return match.group(0)
 
             result = VARIABLE.sub(substitute, result)

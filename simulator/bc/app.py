@@ -121,11 +121,14 @@ def build_bc_app(config: SimConfig, key: SigningKey, store: Store | None = None,
     model = build_model()
     dialect = BcDialect(config, key, model)
     root = ODataService(model, store, "bc", dialect)
-    seed_companies(root, config)
+    fresh = root.is_empty("companies")  # a file database keeps its rows across restarts
+    if fresh:
+        seed_companies(root, config)
     by_company, names = {}, {}
     for number, company in enumerate(companies(config)):
         service = ODataService(model, store, f"bc{number}", dialect)
-        seed_company(service, company, config)
+        if fresh:
+            seed_company(service, company, config)
         by_company[company.id] = service
         names[company.name.lower()] = company.id
     router = BcRouter(config, dialect, root, by_company, names, environments)

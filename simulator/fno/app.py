@@ -30,7 +30,8 @@ def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None
     dialect = FnoDialect(config, key, model)
     service = ODataService(model, store, "fno", dialect)
     dialect.service = service
-    seed_fno(service, config)
+    if service.is_empty("LegalEntities"):  # a file database keeps its rows across restarts
+        seed_fno(service, config)
 
     async def data(request: Request) -> Response:
         raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]

@@ -120,7 +120,7 @@ class FnoDialect(Dialect):
 
     def read_only_set(self, entity_set, operation) -> ODataProblem:
         return errors.fno_problem(400, f"The operation '{operation}' is not allowed on the read-only entity "
-                                  f"'{entity_set.type.name}'.", "System.InvalidOperationException", "method_data")
+                                  f"'{entity_set.type.name}'.", "System.InvalidOperationException", "read_only")
 
     def key_change(self, entity_set, name) -> ODataProblem:
         info = TABLES[entity_set.name]

@@ -16,12 +16,13 @@ from schemathesis.checks import (
 )
 from schemathesis.core.failures import FailureGroup
 
-from harness.metadata import OpenApiOptionError, to_openapi
+from harness.metadata import OpenApiOptionError, parse_csdl, to_openapi
 from harness.metadata.edm_schema import EdmSchemaMapper
 from harness.metadata.model import EntitySet
 
 from .conftest import CORPUS
 from .openapi_checks import assert_valid_fast, assert_valid_full
+from .test_parser import csdl
 
 CHECKS = [status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
 ACCOUNT = "Microsoft.Dynamics.CRM.account"
@@ -64,7 +65,7 @@ def respond(status: int, body=None, headers: dict | None = None, url: str = "htt
 
 @pytest.mark.parametrize(
     ("fixture", "dialect", "operations"),
-    [("dataverse_small", "dataverse", 27), ("fno_small", "fno", 28), ("bc_small", "bc", 18)],
+    [("dataverse_small", "dataverse", 27), ("fno_small", "fno", 28), ("bc_small", "bc", 15)],
 )
 def test_handmade_documents_are_valid_openapi(fixture, dialect, operations, request):
     model = request.getfixturevalue(fixture)
@@ -338,7 +339,8 @@ def bc_doc(bc_small):
 
 def test_bc_company_scoped_paths(bc_doc):
     paths = bc_doc["paths"]
-    assert "/companies" in paths and "/companies({id})" in paths
+    # companies is read-only in BC (405 BadRequest_MethodNotAllowed), whatever the CSDL says
+    assert set(paths["/companies"]) == {"get"} and set(paths["/companies({id})"]) == {"parameters", "get"}
     assert "/companies({companyId})/customers" in paths and "/customers" not in paths
     item = "/companies({companyId})/customers({id})"
     found = params(bc_doc, item, "get")
@@ -420,3 +422,33 @@ def test_capabilities_restrict_operations(dataverse_small):
     assert set(document["paths"]["/readonly({contactid})"]) == {"parameters", "get", "patch"}
     assert "/readonly/$count" not in document["paths"]
     assert ("query", "$count") not in params(document, "/readonly", "get")
+
+
+def _bc_model(contained: bool):
+    nav = '<NavigationProperty Name="customers" Type="Collection(NAV.customer)" ContainsTarget="true"/>' if contained else ""
+    text = csdl(
+        f"""
+        <EntityType Name="company"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Guid" Nullable="false"/>{nav}</EntityType>
+        <EntityType Name="customer"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Guid" Nullable="false"/></EntityType>
+        <EntityType Name="subscription"><Key><PropertyRef Name="subscriptionId"/></Key>
+          <Property Name="subscriptionId" Type="Edm.String" Nullable="false" MaxLength="150"/></EntityType>
+        <EntityContainer Name="NAV">
+          <EntitySet Name="companies" EntityType="NAV.company"/>
+          <EntitySet Name="customers" EntityType="NAV.customer"/>
+          <EntitySet Name="subscriptions" EntityType="NAV.subscription"/>
+        </EntityContainer>
+        """,
+        namespace="Microsoft.NAV",
+        alias="NAV",
+    )
+    return parse_csdl(text)
+
+
+def test_bc_company_scope_follows_containment_when_declared():
+    declared = to_openapi(_bc_model(contained=True), "bc")["paths"]
+    assert "/companies({companyId})/customers({id})" in declared
+    assert "/subscriptions('{subscriptionId}')" in declared  # not contained: stays top-level, string key quoted
+    trimmed = to_openapi(_bc_model(contained=False), "bc")["paths"]
+    assert "/companies({companyId})/subscriptions('{subscriptionId}')" in trimmed  # no containment info at all
+    assert "/companies({id})" in trimmed and "/customers" not in trimmed
+    assert "/customers" in to_openapi(_bc_model(contained=False), "fno")["paths"]  # only BC is company-scoped

@@ -223,7 +223,8 @@ def test_input_forms(kind):
     }[kind]
     model = parse_csdl(source)
     assert set(model.entity_sets) == {"companies", "customers", "items"}
-    assert model.source == (str(path) if kind in ("path", "str_path") else model.source)
+    expected = {"bytes": "<bytes>", "text": "<string>", "file": "<stream>"}.get(kind, str(path))
+    assert model.source == expected
 
 
 def test_bom_prefixed_document_parses():

@@ -1,0 +1,443 @@
+"""pytest plugin: every request of a Postman collection, per iteration, becomes a pytest item.
+
+Node ids are ``<file>::<Folder>/<Sub>::<Request name>`` (``[iteration-N]`` appended when there is
+more than one iteration), in collection order. The items of one collection share one
+:class:`CollectionRunner` (variable scopes, V8 context), so running them in order behaves like a
+Newman run; selecting a single item (``-k``, a node id) runs just that request with whatever the
+environment provides. ``postman.setNextRequest`` is honoured: a jump forward skips the items in
+between, a jump back (a paging loop) runs the loop inside the current item, ``null`` skips the
+rest of the iteration.
+
+Collections are collected from ``collections/`` under the rootdir (when pytest runs its default
+paths) and from every ``--postman PATH``. See ``collections/README.md`` for the environment file
+convention and the variables the harness supplies against the simulator.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from harness.errors import HarnessError
+from harness.postman.errors import CollectionError
+from harness.postman.loader import load_collection, load_data_file, load_environment
+from harness.postman.model import Collection, RequestItem
+from harness.postman.report import WARNING
+from harness.postman.results import ItemExecution
+from harness.postman.runner import CollectionRunner
+from harness.postman.target import SIMULATOR_VARIABLES, needs_simulator, simulator_variables
+from harness.postman.variables import VariableScope
+
+COLLECTION_SUFFIX = ".postman_collection.json"
+ENVIRONMENT_SUFFIX = ".postman_environment.json"
+DEFAULT_DIR = "collections"
+STOP = -1
+
+_ROOTS = pytest.StashKey[list[Path]]()
+_RESULTS = pytest.StashKey[list[tuple[str, ItemExecution]]]()
+_REPORTS = pytest.StashKey[dict[str, Any]]()
+
+
+# --------------------------------------------------------------------------- options
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("postman", "Postman collections as tests")
+    group.addoption("--postman", action="append", default=[], metavar="PATH",
+                    help="a *.postman_collection.json file or a directory of them (repeatable); "
+                         "collections/ under the rootdir is collected too when pytest runs its default paths")
+    group.addoption("--postman-env", metavar="FILE", default=None,
+                    help="environment file for every collection (default: a sibling "
+                         "<collection name>*.postman_environment.json)")
+    group.addoption("--postman-globals", metavar="FILE", default=None, help="Postman globals file")
+    group.addoption("--postman-data", metavar="FILE", default=None,
+                    help="iteration data (JSON array or CSV); one iteration per row")
+    group.addoption("--postman-iterations", metavar="N", type=int, default=None, help="number of iterations")
+    group.addoption("--postman-target", choices=("auto", "sim", "none"), default="auto",
+                    help="supply {{crm_api}}/{{token_url}}/... from the simulator: 'auto' (when a collection "
+                         "uses them and nothing else defines them), 'sim' (always) or 'none'")
+    group.addoption("--postman-dotenv", metavar="FILE", default=None,
+                    help=".env file whose values are the lowest variable layer (default: .env in the rootdir)")
+    group.addoption("--postman-strict-vars", action="store_true", default=False,
+                    help="fail an item that would send an unresolved {{variable}} (Newman sends it literally)")
+    group.addoption("--postman-timeout-request", metavar="MS", type=int, default=None,
+                    help="timeout of each request in milliseconds")
+    group.addoption("--postman-report", action="store_true", default=False,
+                    help="print each collection's import report (what cannot be honoured)")
+    group.addoption("--postman-no-default", action="store_true", default=False,
+                    help="do not collect collections/ automatically")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postman: an item generated from a Postman collection request")
+    config.addinivalue_line("markers", "postman_collection(name): the Postman collection the item comes from")
+    config.addinivalue_line("markers", "postman_folder(name): a folder (at any depth) containing the request")
+    config.stash[_RESULTS] = []
+    config.stash[_REPORTS] = {}
+    roots: list[Path] = []
+    invocation = config.invocation_params.dir
+    default_dir = config.rootpath / DEFAULT_DIR
+    if not config.getoption("postman_no_default") and default_dir.is_dir():
+        roots.append(default_dir.resolve())
+        if config.args_source != pytest.Config.ArgsSource.ARGS and not _covered(default_dir, config.args, invocation):
+            config.args.append(str(default_dir))
+    for raw in config.getoption("postman") or []:
+        path = (invocation / raw).resolve()
+        if not path.exists():
+            raise pytest.UsageError(f"--postman {raw}: no such file or directory")
+        roots.append(path)
+        if not _covered(path, config.args, invocation):
+            config.args.append(str(path))
+    config.stash[_ROOTS] = roots
+
+
+def _covered(path: Path, args: list[str], invocation: Path) -> bool:
+    path = path.resolve()
+    for arg in args:
+        candidate = (invocation / arg.split("::", 1)[0]).resolve()
+        if candidate == path or candidate in path.parents:
+            return True
+    return False
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if not file_path.name.endswith(COLLECTION_SUFFIX):
+        return None
+    config = parent.config
+    resolved = file_path.resolve()
+    roots = config.stash.get(_ROOTS, [])
+    explicit = any((config.invocation_params.dir / a.split("::", 1)[0]).resolve() == resolved for a in config.args)
+    if explicit or any(root == resolved or root in resolved.parents for root in roots):
+        return PostmanFile.from_parent(parent, path=file_path)
+    return None
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def postman_session():
+    """The HTTP session Postman items send through (override it to route through cassettes)."""
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def postman_token_provider():
+    """OAuth2 token provider for collection ``oauth2`` auth: ``Callable[[dict], str]`` or ``None``."""
+    return None
+
+
+@pytest.fixture
+def postman_dynamic_values():
+    """A ``DynamicValues`` store for the item (the cassette layer overrides it); ``None`` = the run's own."""
+    return None
+
+
+# --------------------------------------------------------------------------- collection
+def find_environment(collection_path: Path) -> tuple[Path | None, list[Path]]:
+    """``<stem>.postman_environment.json``, else the only ``<stem>*.postman_environment.json``."""
+    stem = collection_path.name[: -len(COLLECTION_SUFFIX)]
+    exact = collection_path.with_name(stem + ENVIRONMENT_SUFFIX)
+    if exact.is_file():
+        return exact, [exact]
+    candidates = sorted(collection_path.parent.glob(f"{stem}*{ENVIRONMENT_SUFFIX}"))
+    if len(candidates) == 1:
+        return candidates[0], candidates
+    return None, candidates
+
+
+class PostmanItemFailure(Exception):
+    """A Postman item failed: the message lists the failed pm.tests and script/request errors."""
+
+
+@dataclass
+class CollectionSession:
+    """Run state shared by the items of one collection file during a pytest session."""
+
+    collection: Collection
+    environment_path: Path | None
+    iterations: int
+    data: list[dict]
+    runner: CollectionRunner | None = None
+    flow: dict[int, int] = field(default_factory=dict)
+    jumped_by: dict[int, str] = field(default_factory=dict)
+
+    def runner_for(self, request: pytest.FixtureRequest) -> CollectionRunner:
+        if self.runner is not None:
+            return self.runner
+        config = request.config
+        environment = load_environment(self.environment_path) if self.environment_path else VariableScope(
+            "environment")
+        globals_path = config.getoption("postman_globals")
+        globals_scope = load_environment(globals_path, scope_name="globals") if globals_path else None
+        dotenv = _dotenv_values(config)
+        defined = {*environment.values, *(globals_scope.values if globals_scope else {}),
+                   *(v.key for v in self.collection.variables), *dotenv, *(k for row in self.data for k in row)}
+        target = config.getoption("postman_target")
+        harness_values: dict[str, Any] = {}
+        if target == "sim" or (target == "auto" and needs_simulator(self.collection, defined)):
+            try:
+                sim = request.getfixturevalue("sim")
+            except pytest.FixtureLookupError:
+                raise HarnessError("the collection uses simulator variables "
+                                   f"({', '.join(SIMULATOR_VARIABLES[:4])}, ...) but no 'sim' fixture is "
+                                   "available; pass an environment file or --postman-target none") from None
+            harness_values = simulator_variables(sim)
+        self.runner = CollectionRunner(
+            self.collection, environment=environment, globals=globals_scope, iteration_data=self.data,
+            session=request.getfixturevalue("postman_session"), dotenv_values=dotenv,
+            harness_variables=harness_values, iterations=self.iterations,
+            strict_variables=config.getoption("postman_strict_vars"),
+            timeout_request_ms=config.getoption("postman_timeout_request"))
+        config.add_cleanup(self.runner.close)
+        return self.runner
+
+    def run(self, request: pytest.FixtureRequest, item: RequestItem, iteration: int) -> list[ItemExecution]:
+        runner = self.runner_for(request)
+        runner.token_provider = request.getfixturevalue("postman_token_provider")
+        session = request.getfixturevalue("postman_session")
+        dynamic = request.getfixturevalue("postman_dynamic_values")
+        position = runner.items.index(item)
+        flow = self.flow.get(iteration)
+        if flow == STOP:
+            pytest.skip(f"iteration {iteration + 1} was ended by setNextRequest(null) in "
+                        f"'{self.jumped_by.get(iteration, '?')}'")
+        if flow is not None and position < flow:
+            pytest.skip(f"skipped: '{self.jumped_by.get(iteration, '?')}' called setNextRequest past this request")
+        executions = [runner.run_item(item, iteration, session=session, dynamic_values=dynamic)]
+        current = position
+        while True:
+            last = executions[-1]
+            if last.next_request_set:
+                if last.next_request is None:
+                    self.flow[iteration] = STOP
+                    self.jumped_by[iteration] = last.path
+                    break
+                target = runner.find_position(str(last.next_request))
+                if target is None:
+                    runner.report.add(WARNING, last.path, "setNextRequest:unknown",
+                                      f"setNextRequest('{last.next_request}'): no such request; iteration ended")
+                    self.flow[iteration] = STOP
+                    self.jumped_by[iteration] = last.path
+                    break
+                self.jumped_by[iteration] = last.path
+            else:
+                target = current + 1
+            if target > position:
+                self.flow[iteration] = target
+                break
+            if len(executions) >= 1000:
+                raise PostmanItemFailure(f"setNextRequest loop: {len(executions)} requests run from "
+                                         f"'{item.path}' without leaving the loop")
+            current = target
+            executions.append(runner.run_item(runner.items[target], iteration, session=session,
+                                              dynamic_values=dynamic))
+        return executions
+
+
+def _dotenv_values(config: pytest.Config) -> dict[str, str]:
+    option = config.getoption("postman_dotenv")
+    path = Path(option) if option else config.rootpath / ".env"
+    if not option and not path.is_file():
+        return {}
+    try:
+        from harness.settings.envfile import read_env_file
+    except ImportError:  # pragma: no cover - settings package missing
+        from dotenv import dotenv_values
+        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    env = read_env_file(path)
+    if env.problems:
+        raise HarnessError("; ".join(str(p) for p in env.problems))
+    return dict(env.values)
+
+
+class PostmanFile(pytest.Module):
+    """A ``*.postman_collection.json`` file: folders and requests in collection order.
+
+    It is a ``pytest.Module`` (with a synthetic module object) so that module-scoped fixtures —
+    pytest-recording's cassette directory, for one — work for the items it holds.
+    """
+
+    def _getobj(self):
+        module = types.ModuleType(f"postman_{self.path.name[: -len(COLLECTION_SUFFIX)]}")
+        module.__file__ = str(self.path)
+        return module
+
+    def collect(self):
+        config = self.config
+        try:
+            collection = load_collection(self.path)
+            env_option = config.getoption("postman_env")
+            if env_option:
+                env_path: Path | None = Path(env_option)
+            else:
+                env_path, candidates = find_environment(self.path)
+                if env_path is None and len(candidates) > 1:
+                    collection.report.add(WARNING, "", "environment:ambiguous",
+                                          "several environment files match ("
+                                          + ", ".join(c.name for c in candidates) + "); none used; pass --postman-env")
+            data_option = config.getoption("postman_data")
+            data = load_data_file(data_option) if data_option else []
+        except CollectionError as exc:
+            raise self.CollectError(str(exc)) from None
+        iterations = config.getoption("postman_iterations") or (len(data) or 1)
+        if iterations < 1:
+            raise self.CollectError("--postman-iterations must be at least 1")
+        config.stash[_REPORTS][str(self.path)] = collection.report
+        state = CollectionSession(collection, env_path, iterations, data)
+        self.postman_state = state
+        requests_ = list(collection.requests())
+        for iteration in range(iterations):
+            run: list[RequestItem] = []
+            for item in requests_:
+                if run and run[-1].folder_path != item.folder_path:
+                    yield from self._group(run, iteration, state)
+                    run = []
+                run.append(item)
+            if run:
+                yield from self._group(run, iteration, state)
+
+    def _group(self, items: list[RequestItem], iteration: int, state: CollectionSession):
+        folder_path = items[0].folder_path
+        if folder_path:
+            folder = PostmanFolder.from_parent(self, name="/".join(folder_path))
+            folder.members = [(item, iteration) for item in items]
+            folder.state = state
+            yield folder
+        else:
+            yield from (make_item(self, item, iteration, state) for item in items)
+
+
+class PostmanFolder(pytest.Collector):
+    """The requests of one folder (one contiguous run of them, for one iteration)."""
+
+    members: list[tuple[RequestItem, int]]
+    state: CollectionSession
+
+    def collect(self):
+        return [make_item(self, item, iteration, self.state) for item, iteration in self.members]
+
+
+def _unique_name(parent: pytest.Collector, name: str) -> str:
+    used = getattr(parent, "_postman_names", None)
+    if used is None:
+        used = set()
+        parent._postman_names = used  # type: ignore[attr-defined]
+    candidate, counter = name, 2
+    while candidate in used:
+        candidate = f"{name} ({counter})"
+        counter += 1
+    used.add(candidate)
+    return candidate
+
+
+def make_item(parent: pytest.Collector, item: RequestItem, iteration: int, state: CollectionSession) -> PostmanItem:
+    name = item.name if state.iterations == 1 else f"{item.name}[iteration-{iteration + 1}]"
+    name = _unique_name(parent, name)
+
+    def run_postman_request(request: pytest.FixtureRequest) -> None:
+        executions = state.run(request, item, iteration)
+        _report(request, executions)
+
+    node = PostmanItem.from_parent(parent, name=name, callobj=run_postman_request)
+    node.postman_item = item
+    node.postman_iteration = iteration
+    node.add_marker(pytest.mark.postman)
+    node.add_marker(pytest.mark.postman_collection(state.collection.name))
+    for folder in item.folder_path:
+        node.add_marker(pytest.mark.postman_folder(folder))
+    if parent.config.pluginmanager.has_plugin("xdist"):
+        node.add_marker(pytest.mark.xdist_group(name=f"postman:{state.collection.source}"))
+    return node
+
+
+class PostmanItem(pytest.Function):
+    """One request of one iteration."""
+
+    postman_item: RequestItem
+    postman_iteration: int
+
+    def reportinfo(self):
+        return self.path, None, f"postman: {self.postman_item.path}"
+
+    def repr_failure(self, excinfo, style=None):
+        if excinfo.errisinstance(PostmanItemFailure) or excinfo.errisinstance(HarnessError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+
+def _describe(execution: ItemExecution) -> list[str]:
+    lines = []
+    if execution.request is not None:
+        line = f"{execution.request.method} {execution.request.url}"
+        if execution.response is not None:
+            line += f" -> {execution.response.status} {execution.response.reason} ({execution.response.time_ms} ms)"
+        lines.append(line)
+    if execution.skipped:
+        lines.append("  request skipped by pm.execution.skipRequest()")
+    for error in execution.script_errors:
+        lines.append(f"  script error: {error}")
+    if execution.request_error:
+        lines.append(f"  request error: {execution.request_error}")
+    for assertion in execution.assertions:
+        if assertion.skipped:
+            lines.append(f'  - skipped  pm.test "{assertion.name}"')
+        elif assertion.passed:
+            lines.append(f'  - passed   pm.test "{assertion.name}"')
+        else:
+            lines.append(f'  - FAILED   pm.test "{assertion.name}": {assertion.message}')
+    for warning in execution.warnings:
+        lines.append(f"  warning: {warning}")
+    return lines
+
+
+def _report(request: pytest.FixtureRequest, executions: list[ItemExecution]) -> None:
+    node = request.node
+    config = request.config
+    text: list[str] = []
+    for index, execution in enumerate(executions):
+        if len(executions) > 1:
+            text.append(f"[run {index + 1} of {len(executions)}: {execution.path}]")
+        text.extend(_describe(execution))
+        config.stash[_RESULTS].append((node.nodeid, execution))
+        for assertion in execution.assertions:
+            node.user_properties.append(("pm.test", json.dumps(
+                {"name": assertion.name, "passed": assertion.passed, "skipped": assertion.skipped,
+                 "error": None if assertion.passed else assertion.message, "item": execution.path,
+                 "iteration": execution.iteration})))
+    logs = [f"[{level}] {message}" for execution in executions for level, message in execution.logs]
+    if logs:
+        node.add_report_section("call", "postman console", "\n".join(logs[-50:]))
+    if not all(e.passed for e in executions):
+        raise PostmanItemFailure("\n".join(text))
+    node.add_report_section("call", "postman", "\n".join(text))
+
+
+# --------------------------------------------------------------------------- reporting
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    results = config.stash.get(_RESULTS, [])
+    reports = config.stash.get(_REPORTS, {})
+    if not results and not reports:
+        return
+    terminalreporter.section("postman")
+    if results:
+        executions = [execution for _, execution in results]
+        assertions = [a for e in executions for a in e.assertions]
+        failed = [a for a in assertions if not a.passed and not a.skipped]
+        terminalreporter.write_line(f"{len(executions)} request(s) run, {len(assertions)} pm.test assertion(s), "
+                                    f"{len(failed)} failed")
+        if config.getoption("verbose") > 0:
+            for nodeid, execution in results:
+                terminalreporter.write_line(nodeid)
+                for line in _describe(execution):
+                    terminalreporter.write_line("  " + line)
+    for source, report in reports.items():
+        if config.getoption("postman_report"):
+            terminalreporter.write_line(report.to_text())
+        elif report.unsupported or report.warnings:
+            terminalreporter.write_line(f"{Path(source).name}: {len(report.unsupported)} unsupported, "
+                                        f"{len(report.warnings)} warning(s) in the import report "
+                                        "(--postman-report shows them)")

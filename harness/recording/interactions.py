@@ -1,0 +1,148 @@
+"""Convert between vcrpy's in-memory interactions and the cassette document the harness writes.
+
+vcrpy keeps a request as a :class:`vcr.request.Request` (bytes body) and a response as a dict with
+``{"string": bytes}`` as body. On disk the harness keeps bodies structured (see
+:mod:`harness.recording.bodies`), drops the request ``Content-Length`` (scrubbing changes the
+body) and decompresses gzip/deflate responses so their content can be scrubbed and read.
+Everything in between works on the document form: plain JSON-compatible data.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from vcr.filters import decode_response
+from vcr.request import Request
+
+from harness.recording.bodies import as_bytes, header_value, structure, unstructure
+
+FORMAT = "dynamics-harness-cassette/1"
+VCR_FORMAT_VERSION = 1
+DROPPED_REQUEST_HEADERS = ("content-length",)
+HEADER_KEYS = ("recording",)  # metadata keys written first: where the cassette came from
+
+
+class CassetteFormatError(ValueError):
+    """A cassette file that cannot be read: names the file and what is wrong where."""
+
+
+def _header_lists(headers: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in (headers or {}).items():
+        values = value if isinstance(value, list | tuple) else [value]
+        out[str(key)] = ["" if item is None else (item.decode("latin-1") if isinstance(item, bytes) else str(item))
+                         for item in values]
+    return out
+
+
+def request_to_doc(request: Request) -> dict[str, Any]:
+    """A vcrpy request as a document (structured body, header lists)."""
+    headers = {k: v for k, v in _header_lists(request.headers).items()
+               if k.lower() not in DROPPED_REQUEST_HEADERS}
+    return {"method": str(request.method).upper(), "uri": request.uri, "headers": headers,
+            "body": structure(as_bytes(request.body), header_value(headers, "Content-Type"))}
+
+
+def response_to_doc(response: Mapping[str, Any]) -> dict[str, Any]:
+    """A vcrpy response dict as a document; compressed bodies are decoded first."""
+    response = dict(response)
+    if header_value(response.get("headers"), "Content-Encoding"):
+        response = decode_response(response)
+    headers = _header_lists(response.get("headers"))
+    raw = (response.get("body") or {}).get("string")
+    status = response.get("status") or {}
+    return {"status": {"code": int(status.get("code", 0)), "message": status.get("message") or ""},
+            "headers": headers, "body": structure(as_bytes(raw) or b"", header_value(headers, "Content-Type"))}
+
+
+def _set_length(headers: dict[str, list[str]], length: int) -> None:
+    for key in list(headers):
+        if key.lower() == "content-length":
+            headers[key] = [str(length)]
+
+
+def doc_to_request(doc: Mapping[str, Any]) -> Request:
+    body = unstructure(doc.get("body"))
+    headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (doc.get("headers") or {}).items()}
+    return Request(method=doc["method"], uri=doc["uri"], body=body, headers=headers)
+
+
+def doc_to_response(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A vcrpy response dict; ``Content-Length`` is recomputed for the body as it will be played."""
+    body = unstructure(doc.get("body")) or b""
+    headers = copy.deepcopy(dict(doc.get("headers") or {}))
+    _set_length(headers, len(body))
+    status = doc.get("status") or {}
+    return {"status": {"code": int(status.get("code", 0)), "message": status.get("message") or ""},
+            "headers": headers, "body": {"string": body}}
+
+
+def compact_headers(interaction: dict[str, Any]) -> dict[str, Any]:
+    """Headers with one value written as a string (readable); several values stay a list."""
+    out = {}
+    for side, part in interaction.items():
+        part = dict(part)
+        part["headers"] = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v)
+                           for k, v in (part.get("headers") or {}).items()}
+        out[side] = part
+    return out
+
+
+def expand_headers(interaction: dict[str, Any]) -> dict[str, Any]:
+    """Every header value as a list again (the form vcrpy and the rest of this package use)."""
+    out = {}
+    for side, part in interaction.items():
+        part = dict(part)
+        part["headers"] = _header_lists(part.get("headers"))
+        out[side] = part
+    return out
+
+
+def new_document(interactions: list[dict[str, Any]], metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The top-level cassette document; ``metadata`` first so a reader sees the provenance first."""
+    doc: dict[str, Any] = {"version": VCR_FORMAT_VERSION, "format": FORMAT}
+    if metadata:
+        first = [key for key in HEADER_KEYS if key in metadata]
+        doc["metadata"] = {key: metadata[key] for key in [*first, *(k for k in metadata if k not in first)]}
+    doc["interactions"] = interactions
+    return doc
+
+
+def check_document(doc: Any, where: str) -> list[dict[str, Any]]:
+    """The interactions of a parsed cassette, or :class:`CassetteFormatError` naming the defect."""
+    if not isinstance(doc, Mapping):
+        raise CassetteFormatError(f"{where}: a cassette is an object with 'interactions', not {type(doc).__name__}")
+    interactions = doc.get("interactions")
+    if not isinstance(interactions, list):
+        raise CassetteFormatError(f"{where}: 'interactions' must be a list")
+    metadata = doc.get("metadata")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise CassetteFormatError(f"{where}: 'metadata' must be an object")
+    for index, item in enumerate(interactions, start=1):
+        place = f"{where}: interaction #{index}"
+        if not isinstance(item, Mapping) or not isinstance(item.get("request"), Mapping) \
+                or not isinstance(item.get("response"), Mapping):
+            raise CassetteFormatError(f"{place}: needs a 'request' and a 'response' object")
+        request, response = item["request"], item["response"]
+        for key in ("method", "uri"):
+            if not isinstance(request.get(key), str) or not request.get(key):
+                raise CassetteFormatError(f"{place}: request.{key} must be a non-empty string")
+        status = response.get("status")
+        if not isinstance(status, Mapping) or not isinstance(status.get("code"), int):
+            raise CassetteFormatError(f"{place}: response.status.code must be an integer")
+        for side, part in (("request", request), ("response", response)):
+            headers = part.get("headers")
+            if headers is not None and not isinstance(headers, Mapping):
+                raise CassetteFormatError(f"{place}: {side}.headers must be an object")
+            for name, value in (headers or {}).items():
+                if not isinstance(value, str | list) or (isinstance(value, list)
+                                                         and not all(isinstance(v, str) for v in value)):
+                    raise CassetteFormatError(f"{place}: {side}.headers.{name} must be a string or a list of strings")
+            body = part.get("body")
+            if body is not None and not isinstance(body, str | Mapping):
+                raise CassetteFormatError(f"{place}: {side}.body must be null, a string or an object")
+            if isinstance(body, Mapping) and not {"json", "form", "string", "base64"} & set(body):
+                raise CassetteFormatError(f"{place}: {side}.body needs one of json, form, string, base64")
+    return [expand_headers(item) for item in interactions]

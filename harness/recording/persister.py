@@ -1,0 +1,152 @@
+"""The vcrpy persister that makes every cassette safe to commit and portable between instances.
+
+Saving: interactions become documents (structured bodies, decompressed responses), secrets are
+scrubbed (:mod:`harness.recording.scrub`), instance URLs and tenants become placeholders
+(:mod:`harness.recording.instance`), and the file is written atomically (a temporary file in the
+same folder, then a rename), so an interrupted run never leaves half a cassette.
+
+Loading: placeholders are mapped to the current instance and bodies re-encoded. A cassette that
+cannot be read raises :class:`CassetteFormatError` naming the file and the place, instead of
+vcrpy's "treat it as empty and maybe overwrite it".
+
+Because scrubbing lives here and not in ``vcr_config`` hooks, a test that overrides ``vcr_config``
+still gets it; only passing another ``persister=`` opts out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vcr.persisters.filesystem import CassetteNotFoundError
+
+from harness.recording.instance import InstanceMap, map_interaction
+from harness.recording.interactions import (
+    CassetteFormatError,
+    check_document,
+    compact_headers,
+    doc_to_request,
+    doc_to_response,
+    new_document,
+    request_to_doc,
+    response_to_doc,
+)
+from harness.recording.scrub import Placeholders, Scrubber
+from harness.recording.serializers import describe_decode_error
+
+
+@dataclass(frozen=True)
+class RecordingContext:
+    """What the persister needs to know about the run: the instance and the secrets it was given."""
+
+    instance: InstanceMap = field(default_factory=InstanceMap)
+    known_secrets: tuple[tuple[str, str], ...] = ()  # (value, label)
+
+    @classmethod
+    def from_targets(cls, targets: dict[str, Any]) -> RecordingContext:
+        """From the ``harness_targets`` fixture: URLs/tenants to hide, passwords/secrets to scrub."""
+        secrets: list[tuple[str, str]] = []
+        for target in targets.values():
+            for name in ("password", "client_secret", "access_token", "refresh_token"):
+                value = getattr(target, name, None)
+                if value is not None and value.reveal():
+                    secrets.append((value.reveal(), name.upper()))
+        return cls(InstanceMap.from_targets(targets), tuple(secrets))
+
+
+ContextSource = RecordingContext | Callable[[], RecordingContext | None] | None
+
+
+def _resolve(context: ContextSource) -> RecordingContext:
+    if callable(context):
+        context = context()
+    return context or RecordingContext()
+
+
+def read_document(path: str | os.PathLike[str], serializer: Any) -> dict[str, Any] | None:
+    """The parsed cassette at ``path``; ``None`` if it does not exist or is empty."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteFormatError(f"{path}: not UTF-8 text (byte {exc.start}); re-record it") from None
+    if not text.strip():
+        return None
+    try:
+        doc = serializer.deserialize(text)
+    except Exception as exc:  # json/yaml parse errors of a hand-edited or truncated file
+        raise CassetteFormatError(f"{path}: {describe_decode_error(exc)}; fix the file or re-record it") from None
+    return {**doc, "interactions": check_document(doc, str(path))}
+
+
+def scrub_document(interactions: list[dict[str, Any]], metadata: dict[str, Any] | None,
+                   context: RecordingContext) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Secrets scrubbed, then instance values hidden (documents in, documents out)."""
+    existing = json.dumps([interactions, metadata], ensure_ascii=False, default=str)
+    scrubber = Scrubber(Placeholders(context.known_secrets, existing))
+    interactions = scrubber.scrub(interactions)
+    if metadata:
+        metadata = scrubber.scrub_value(metadata)
+    if not context.instance.empty:
+        interactions = [map_interaction(item, context.instance.hide) for item in interactions]
+    return interactions, metadata
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class HarnessPersister:
+    """vcrpy persister: ``load_cassette(path, serializer)`` and ``save_cassette(path, dict, serializer)``.
+
+    ``extra_paths`` are read after the cassette and never written (pytest-recording's
+    ``@pytest.mark.vcr("shared.json")``); metadata comes from the cassette itself.
+    """
+
+    def __init__(self, context: ContextSource = None, extra_paths: Sequence[str] = ()):
+        self.context = context
+        self.extra_paths = list(extra_paths)
+
+    def _interactions(self, doc: dict[str, Any] | None, instance: InstanceMap) -> Iterable[tuple[Any, Any]]:
+        for item in (doc or {}).get("interactions", []):
+            if not instance.empty:
+                item = map_interaction(item, instance.reveal)
+            yield doc_to_request(item["request"]), doc_to_response(item["response"])
+
+    def load_cassette(self, cassette_path: str, serializer: Any):
+        context = _resolve(self.context)
+        main = read_document(cassette_path, serializer)
+        extras = [read_document(path, serializer) for path in self.extra_paths if path != cassette_path]
+        if main is None and not any(extras):
+            raise CassetteNotFoundError(cassette_path)
+        pairs = [pair for doc in (main, *extras) for pair in self._interactions(doc, context.instance)]
+        requests = [request for request, _ in pairs]
+        responses = [response for _, response in pairs]
+        metadata = (main or {}).get("metadata")
+        if metadata:
+            return requests, responses, dict(metadata)
+        return requests, responses
+
+    def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        context = _resolve(self.context)
+        interactions = [{"request": request_to_doc(request), "response": response_to_doc(response)}
+                        for request, response in zip(cassette_dict["requests"], cassette_dict["responses"],
+                                                     strict=True)]
+        interactions, metadata = scrub_document(interactions, cassette_dict.get("metadata"), context)
+        text = serializer.serialize(new_document([compact_headers(item) for item in interactions], metadata))
+        write_atomically(Path(cassette_path), text)

@@ -1,0 +1,82 @@
+"""pytest plugin (``pytest11`` entry point ``dynamics_harness_recording``): cassettes for the suites.
+
+Built on pytest-recording (``--record-mode``, ``--block-network``, ``--allowed-hosts``,
+``--disable-recording``, ``@pytest.mark.vcr``) and vcrpy. This module adds:
+
+* ``--cassette-dir DIR`` (default ``<rootdir>/cassettes``), one cassette per test id in a folder per
+  test module (:mod:`harness.recording.naming`);
+* the harness persister (scrubbing, instance placeholders, atomic writes), the JSON serializer and
+  the OData matchers, registered on every cassette through ``pytest_recording_configure``;
+* fixture overrides in :mod:`harness.recording.fixtures` (``vcr_config``, ``vcr_cassette_dir``,
+  ``default_cassette_name``, ``values``, ``token_broker``), registered from ``pytest_configure`` so
+  they come after pytest-recording's and the harness plugin's own definitions and win;
+* readable replay errors (:mod:`harness.recording.explain`).
+
+Tests opt in with ``@pytest.mark.vcr``; ``tests/suites/conftest.py`` marks every suite test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.recording import fixtures
+from harness.recording.explain import rewrite_message
+from harness.recording.matching import MATCHERS
+from harness.recording.persister import HarnessPersister, RecordingContext
+from harness.recording.serializers import SERIALIZERS
+from harness.recording.state import state_of
+
+FIXTURES_PLUGIN = "dynamics_harness_recording_fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("recording")
+    group.addoption("--cassette-dir", default=None, metavar="DIR",
+                    help="where cassettes are read and written (default: <rootdir>/cassettes)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state_of(config)
+    if not config.pluginmanager.has_plugin(FIXTURES_PLUGIN):
+        config.pluginmanager.register(fixtures, FIXTURES_PLUGIN)
+
+
+def cassette_root(config: pytest.Config) -> Path:
+    option = config.getoption("cassette_dir", default=None)
+    return Path(option).resolve() if option else config.rootpath / "cassettes"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    mode = config.getoption("record_mode", default=None) or "none"
+    if config.getoption("disable_recording", default=False):
+        return "cassettes: recording disabled"
+    return f"cassettes: {cassette_root(config)} (record mode: {mode})"
+
+
+def pytest_recording_configure(config: pytest.Config, vcr) -> None:
+    """Every cassette pytest-recording opens gets the harness serializers, matchers and persister."""
+    for name, serializer in SERIALIZERS.items():
+        vcr.register_serializer(name, serializer)
+    for name, matcher in MATCHERS.items():
+        vcr.register_matcher(name, matcher)
+    state = state_of(config)
+    extra_paths = list(getattr(vcr.persister, "extra_paths", []) or [])
+    vcr.register_persister(HarnessPersister(lambda: state.context, extra_paths))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Learn the run's instance and secrets as soon as the targets are known (whoever asks first)."""
+    result = yield
+    if fixturedef.argname == "harness_targets" and isinstance(result, dict):
+        state_of(request.config).context = RecordingContext.from_targets(result)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    if call.excinfo is not None:
+        rewrite_message(call.excinfo.value, item.nodeid, item.config.rootpath)
+    return (yield)

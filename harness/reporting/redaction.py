@@ -1,0 +1,92 @@
+"""Mask secrets in everything pytest's reports are built from, before any reporter sees it.
+
+Reporters (terminal, JUnit XML, pytest-html, xdist's wire format) all read the same
+:class:`pytest.TestReport`: captured stdout/stderr/log sections, the failure text (``longrepr``),
+user properties and pytest-html extras. Rewriting those with :func:`harness.secrets.redact` where
+the report is made (in the worker that knows the registered secrets) covers every reporter at
+once. The HTML report's environment table comes from pytest-metadata, which copies CI variables
+from the environment; only the harmless keys are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from harness.secrets import install_redaction, redact
+
+# pytest-metadata keys that describe the toolchain; every other collected key (CI variables) is dropped.
+SAFE_METADATA_KEYS = ("Python", "Platform", "Packages", "Plugins")
+
+
+def _redact_value(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact_value(v) for v in value)
+    return value
+
+
+def redact_longrepr(longrepr):
+    """The failure/skip representation with secrets masked; the original object when nothing changed."""
+    if longrepr is None:
+        return None
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # (path, line, reason) of a skip
+        path, line, reason = longrepr
+        return (path, line, redact(str(reason)))
+    text = str(longrepr)
+    masked = redact(text)
+    return longrepr if masked == text else masked
+
+
+def redact_report(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Rewrite a report in place: sections, failure text, user properties, pytest-html extras."""
+    report.sections = [(title, redact(content)) for title, content in report.sections]
+    report.longrepr = redact_longrepr(report.longrepr)
+    if hasattr(report, "user_properties"):
+        report.user_properties = [(name, _redact_value(value)) for name, value in report.user_properties]
+    extras = getattr(report, "extras", None)
+    if extras:
+        for extra in extras:
+            if isinstance(extra, dict) and isinstance(extra.get("content"), str) \
+                    and extra.get("format_type") in ("text", "json", "html", "url"):
+                extra["content"] = redact(extra["content"])
+
+
+def sanitize_metadata(metadata: dict, explicit_keys: set[str]) -> None:
+    """Keep the toolchain keys and what the user passed with ``--metadata``; mask secrets in them."""
+    for key in list(metadata):
+        if key not in SAFE_METADATA_KEYS and key not in explicit_keys:
+            del metadata[key]
+    for key, value in list(metadata.items()):
+        metadata[key] = _redact_value(value)
+
+
+def explicit_metadata_keys(config: pytest.Config) -> set[str]:
+    keys: set[str] = set()
+    try:
+        keys.update(k for k, _ in config.getoption("metadata") or [])
+        import json
+
+        keys.update(json.loads(config.getoption("metadata_from_json") or "{}"))
+    except (ValueError, TypeError):
+        pass
+    return keys
+
+
+def install_log_redaction(config: pytest.Config) -> None:
+    """Put a :class:`~harness.secrets.RedactingFilter` on pytest's report/CLI/file log handlers.
+
+    The plugin's filter on the ``harness`` logger does not see records of child loggers
+    (``harness.auth``...) or of other libraries; a filter on the handler sees them all.
+    """
+    plugin = config.pluginmanager.get_plugin("logging-plugin")
+    if plugin is None:
+        return
+    for name in ("report_handler", "log_file_handler", "log_cli_handler"):
+        handler = getattr(plugin, name, None)
+        if isinstance(handler, logging.Handler):
+            install_redaction(handler)

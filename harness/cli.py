@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_test(commands)
 
+    from harness.commands.metadata import register as register_metadata
+
+    register_metadata(commands)
+
+    from harness.commands.run import register as register_run
+
+    register_run(commands)
+
     for register in _EXTENSIONS:
         register(commands)
     return parser

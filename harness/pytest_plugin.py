@@ -51,8 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: a test against the {text}")
     config.addinivalue_line("markers", "sim_only: needs the embedded simulator (skipped with --target=live)")
     config.addinivalue_line("markers", "writes: creates, changes or deletes records")
-    config.run_id = config.getoption("run_id") or new_run_id()  # type: ignore[attr-defined]
-    config.option.run_id = config.run_id  # xdist hands the options to its workers: one run id for all
+    worker_input = getattr(config, "workerinput", {})  # xdist: the controller's run id (pytest_configure_node)
+    config.run_id = (config.getoption("run_id") or worker_input.get("harness_run_id")  # type: ignore[attr-defined]
+                     or new_run_id())
     config.harness_settings = None  # type: ignore[attr-defined]
     config.harness_retry_stats = RetryStats()  # type: ignore[attr-defined]
     if config.getoption("target") == "live":
@@ -78,6 +79,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"dynamics harness: {stats.retries} request retries "
                                     f"({dict(stats.reasons)}), {stats.recovered} creates confirmed by a read, "
                                     f"{stats.gave_up} gave up")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist: every worker tags its records with the controller's run id."""
+    node.workerinput["harness_run_id"] = node.config.run_id
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -166,8 +173,9 @@ def _reliability(config: pytest.Config, target: TargetSettings, client) -> None:
     client.retry_stats = config.harness_retry_stats  # type: ignore[attr-defined]
     max_rps = config.getoption("max_rps")
     if max_rps != 0 and (max_rps or config.getoption("target") == "live"):
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)  # xdist: split the budget
         client.throttle = limiter_for(client.dialect.name, (client.api_root, target.client_id, target.username),
-                                      max_rps)
+                                      max_rps, share=workers)
 
 
 @pytest.fixture

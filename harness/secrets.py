@@ -89,16 +89,24 @@ def register_secret(value: str | Secret | None) -> None:
         if text in _registered:
             return
         _registered.add(text)
-        # Longest first, so a secret containing another one is masked as a whole.
-        ordered = sorted(_registered, key=len, reverse=True)
-        _registered_pattern = re.compile("|".join(re.escape(item) for item in ordered))
+        _registered_pattern = None  # rebuilt on the next redact(): registering many is cheap
+
+
+def _pattern() -> re.Pattern[str] | None:
+    global _registered_pattern
+    with _lock:
+        if _registered_pattern is None and _registered:
+            # Longest first, so a secret containing another one is masked as a whole.
+            ordered = sorted(_registered, key=len, reverse=True)
+            _registered_pattern = re.compile("|".join(re.escape(item) for item in ordered))
+        return _registered_pattern
 
 
 def redact(text: str) -> str:
     """``text`` with registered secrets, JWTs, auth headers and secret form fields masked."""
     if not text:
         return text
-    pattern = _registered_pattern
+    pattern = _pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
     text = _JWT.sub(MASK, text)

@@ -7,6 +7,7 @@ import sys
 
 from simulator.config import SimConfig
 from simulator.server import SERVICES, SimulatorServer
+from simulator.twin.csdl import TwinError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -23,12 +24,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", default="sqlite://",
                         help="SQLAlchemy URL of the store; default in-memory, e.g. sqlite:///sim.db for a file")
     parser.add_argument("--token-lifetime", type=int, default=3599, help="access-token lifetime in seconds")
+    parser.add_argument("--crm-metadata", default=None, metavar="FILE",
+                        help="serve a twin of your own org: the entity sets of this Dataverse $metadata file, "
+                             "with empty tables (instead of the built-in sample org)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = SimConfig(seed=args.seed, database_url=args.database, token_lifetime=args.token_lifetime)
+    config = SimConfig(seed=args.seed, database_url=args.database, token_lifetime=args.token_lifetime,
+                       crm_metadata_path=args.crm_metadata)
     if args.tenant_id:
         config.tenant_id = args.tenant_id
     ports = {name: (args.port + i if args.port else 0) for i, name in enumerate(SERVICES)}
@@ -44,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    except TwinError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2

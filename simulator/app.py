@@ -57,8 +57,12 @@ def build_apps(config: SimConfig, key: SigningKey | None = None, faults: FaultIn
     except ImportError:  # pragma: no cover - during bring-up only
         login = _not_built("identity")
     try:
-        from simulator.dataverse import build_dataverse_app
-        crm, crm_resource = build_dataverse_app(config, key)
+        if config.crm_metadata_path:
+            from simulator.twin import build_twin_app
+            crm, crm_resource = build_twin_app(config, key)
+        else:
+            from simulator.dataverse import build_dataverse_app
+            crm, crm_resource = build_dataverse_app(config, key)
         resources.append(crm_resource)
     except ImportError:  # pragma: no cover
         crm = _not_built("Dataverse")

@@ -96,6 +96,9 @@ class SimConfig:
     fno_url: str = ""
     bc_url: str = ""
     fno_default_company: str = "usmf"
+    # A twin org: serve the entity sets of this Dataverse $metadata file (empty tables) instead of the
+    # built-in accounts/contacts/tasks org (simulator/twin).
+    crm_metadata_path: str | None = None
     # Service protection (429 + Retry-After, simulator/throttling.py): off by default so ordinary
     # tests are never throttled; limits per host default to the documented production values.
     service_protection: bool = False

@@ -90,7 +90,12 @@ class SimulatorServer:
             port = sock.getsockname()[1]
             self.ports[name] = port
             setattr(self.config, f"{name}_url", f"http://{self.host}:{port}")
-        self.apps = build_apps(self.config, faults=self.faults, protection=self.throttling)
+        try:
+            self.apps = build_apps(self.config, faults=self.faults, protection=self.throttling)
+        except BaseException:  # e.g. an unusable twin $metadata file: do not leave the ports bound
+            for sock in self._sockets:
+                sock.close()
+            raise
         return HostDispatcher({by_service[name].getsockname()[1]: getattr(self.apps, name)
                                for name in SERVICES})
 

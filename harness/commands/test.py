@@ -24,6 +24,7 @@ DEFAULT_REPORTS = "reports"
 REPORT_FILES = {"junit": "junit.xml", "html": "report.html", "summary": "summary.json"}
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 REPO_ROOT = Path(__file__).resolve().parents[2]
+INI_FILE = REPO_ROOT / "pytest.ini"  # named explicitly so extra test paths cannot move the rootdir
 
 # pytest's exit codes -> ours (Newman: 0 passed, 1 failures; we add 2 for usage errors).
 _EXIT = {0: 0, 1: 1, 2: 1, 3: 1, 4: 2, 5: 2}
@@ -163,6 +164,20 @@ def _has_xdist() -> bool:
     return importlib.util.find_spec("xdist") is not None
 
 
+def _check_live_settings(env_file: str | None) -> None:
+    """``--target live`` needs at least one configured service: say so before running anything,
+    rather than reporting a run where every test was skipped as a success."""
+    from harness.settings import SettingsError, load_settings
+
+    try:
+        load_settings(env_file, {**os.environ, "HARNESS_TARGET": "live"})
+    except SettingsError as exc:
+        if [p.key for p in exc.problems] == ["HARNESS_TARGET"]:
+            raise HarnessError("--target live: no service is configured; set CRM_URL, FNO_URL or BC_URL "
+                               "(with their credentials) in .env or the environment (see .env.example)") from None
+        raise  # names every bad key with its file and line
+
+
 def plan_run(options: TestOptions) -> Plan:
     """Validate ``options`` and turn them into pytest arguments (no side effects but the temp folder)."""
     from harness.naming import new_run_id
@@ -177,6 +192,8 @@ def plan_run(options: TestOptions) -> Plan:
         raise HarnessError("-n needs pytest-xdist: pip install -e '.[test]'")
     if options.env_file and not Path(options.env_file).is_file():
         raise HarnessError(f"--env-file {options.env_file}: no such file")
+    if options.target == "live":
+        _check_live_settings(options.env_file)
     collections = _collection_paths(options)
     run_id = options.run_id or new_run_id()
 
@@ -193,6 +210,7 @@ def plan_run(options: TestOptions) -> Plan:
     args: list[str] = []
     if options.run_suites:
         args.append(str(suites))
+    args += ["--rootdir", str(REPO_ROOT)] + (["-c", str(INI_FILE)] if INI_FILE.is_file() else [])
     args += ["--target", options.target, "--run-id", run_id, "--harness-summary",
              "--summary-json", str(reports["summary"]), "--junitxml", str(reports["junit"]),
              "--html", str(reports["html"]), "--self-contained-html"]
@@ -213,36 +231,11 @@ def plan_run(options: TestOptions) -> Plan:
         for path in collections:
             args += ["--postman", str(path)]
     args.append("--postman-no-default")  # only what was chosen above
+    args += ["--cassette-dir", str(cassette_dir)]
+    if not _mentions(options.pytest_args, "--record-mode"):
+        args += ["--record-mode", record_mode]
     args += options.pytest_args
     return Plan(args, run_id, cassette_dir, temporary, record_mode, reports, collections)
-
-
-class RecordingOptions:
-    """Points the recording layer at the chosen cassette folder and record mode, when it exists.
-
-    A pytest plugin object whose ``pytest_configure`` runs before any other: ``--cassette-dir``
-    belongs to the recording layer (``harness.recording``), which an install may not have yet.
-    With it, both options are set on ``config.option`` (xdist hands them to the workers with
-    the rest). Without it nothing is set: pytest-recording keeps its replay-only default, so no
-    cassette is written next to the tests by accident.
-    """
-
-    def __init__(self, cassette_dir: Path, record_mode: str, user_record_mode: bool):
-        self.cassette_dir = cassette_dir
-        self.record_mode = record_mode
-        self.user_record_mode = user_record_mode
-        self.available: bool | None = None
-
-    def pytest_configure(self, config) -> None:
-        self.available = hasattr(config.option, "cassette_dir")
-        if not self.available:
-            return
-        config.option.cassette_dir = str(self.cassette_dir)
-        if not self.user_record_mode and hasattr(config.option, "record_mode"):
-            config.option.record_mode = self.record_mode
-
-
-RecordingOptions.pytest_configure.tryfirst = True  # type: ignore[attr-defined]
 
 
 def count_cassettes(directory: Path) -> int:
@@ -258,14 +251,11 @@ def test_command(options: TestOptions) -> int:
     plan = plan_run(options)
     for stale in plan.reports.values():  # a report left by an earlier run must not pass for this one's
         stale.unlink(missing_ok=True)
-    recording = RecordingOptions(plan.cassette_dir, plan.record_mode, _mentions(plan.args, "--record-mode"))
     print(f"harness test: target={options.target} run-id={plan.run_id}"
           + (f" workers={options.workers}" if options.workers else ""), flush=True)
     print(f"  pytest {shlex.join(plan.args)}", flush=True)
-    print(f"  cassettes: --cassette-dir {plan.cassette_dir} --record-mode {plan.record_mode}", flush=True)
-    code = pytest.main(plan.args, plugins=[recording])
-    status = exit_status(code)
-    _epilogue(plan, recording, status)
+    status = exit_status(pytest.main(plan.args))
+    _epilogue(plan, status)
     return status
 
 
@@ -273,16 +263,12 @@ def _mentions(args: list[str], option: str) -> bool:
     return any(a == option or a.startswith(option + "=") for a in args)
 
 
-def _epilogue(plan: Plan, recording: RecordingOptions, status: int) -> None:
-    if recording.available:
-        count = count_cassettes(plan.cassette_dir)
-        where = "temporary folder " if plan.cassette_dir_is_temporary else ""
-        print(f"cassettes ({plan.record_mode}): {count} file(s) in {where}{plan.cassette_dir}")
-    else:
-        if recording.available is False:
-            print("cassettes: not recorded (this install has no recording layer: no --cassette-dir option)")
-        if plan.cassette_dir_is_temporary:
-            _remove_if_empty(plan.cassette_dir)
+def _epilogue(plan: Plan, status: int) -> None:
+    count = count_cassettes(plan.cassette_dir)
+    where = "temporary folder " if plan.cassette_dir_is_temporary else ""
+    print(f"cassettes ({plan.record_mode}): {count} file(s) in {where}{plan.cassette_dir}")
+    if count == 0 and plan.cassette_dir_is_temporary:
+        _remove_if_empty(plan.cassette_dir)
     written = [str(path) for path in plan.reports.values() if path.is_file()]
     if written:
         print("reports: " + ", ".join(written))

@@ -65,15 +65,20 @@ class RateLimiter:
 
     @classmethod
     def for_service(cls, limits: ServiceLimits, max_rps: float | None = None,
-                    max_concurrent: int | None = None) -> RateLimiter:
-        """A limiter under ``limits`` (90 % of the documented rate), or at ``max_rps`` when given."""
-        rate = max_rps if max_rps else limits.requests / limits.window * SAFETY
+                    max_concurrent: int | None = None, share: int = 1) -> RateLimiter:
+        """A limiter under ``limits`` (90 % of the documented rate), or at ``max_rps`` when given.
+
+        ``share`` splits the budget between that many processes using the same user (pytest-xdist
+        workers each hold their own limiter).
+        """
+        share = max(1, share)
+        rate = (max_rps if max_rps else limits.requests / limits.window * SAFETY) / share
         if max_concurrent:
             concurrent = max_concurrent
         elif limits.concurrent > 5:  # keep a margin under a large cap; BC's 5 is already small
-            concurrent = max(1, int(limits.concurrent * SAFETY))
+            concurrent = max(1, int(limits.concurrent * SAFETY) // share)
         else:
-            concurrent = limits.concurrent
+            concurrent = max(1, limits.concurrent // share)
         return cls(rate, burst=max(1.0, rate * 2), max_concurrent=concurrent)
 
     def __repr__(self) -> str:
@@ -132,10 +137,11 @@ def shared_limiter(key: tuple, factory: Callable[[], RateLimiter]) -> RateLimite
         return limiter
 
 
-def limiter_for(dialect_name: str, key: tuple, max_rps: float | None = None) -> RateLimiter | None:
+def limiter_for(dialect_name: str, key: tuple, max_rps: float | None = None, share: int = 1) -> RateLimiter | None:
     """The shared limiter of a target speaking ``dialect_name``; None when no limits are known."""
     limits = SERVICE_LIMITS.get(dialect_name)
     if limits is None and not max_rps:
         return None
     limits = limits or ServiceLimits(int(max_rps * 300), 300, 52)  # type: ignore[operator]
-    return shared_limiter((dialect_name, *key, max_rps), lambda: RateLimiter.for_service(limits, max_rps))
+    return shared_limiter((dialect_name, *key, max_rps, share),
+                          lambda: RateLimiter.for_service(limits, max_rps, share=share))

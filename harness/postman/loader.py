@@ -235,13 +235,13 @@ def _parse_items(items: list, parent: Node, folder_path: tuple[str, ...], source
         if "item" in data:
             if not isinstance(data["item"], list):
                 raise CollectionError("folder 'item' must be an array", file=source, item_path=path, line=line)
-            folder = Folder(name=name, parent=parent, folder_path=(*folder_path, name))
+            folder = Folder(name=name, parent=parent, folder_path=(*folder_path, name), line=line)
             _fill_node(folder, data, path, source, finder, report, line)
             folder.items = _parse_items(data["item"], folder, (*folder_path, name), source, finder, report,
                                         counter)
             nodes.append(folder)
         elif "request" in data:
-            item = RequestItem(name=name, parent=parent, folder_path=folder_path, index=counter[0])
+            item = RequestItem(name=name, parent=parent, folder_path=folder_path, index=counter[0], line=line)
             counter[0] += 1
             request = data["request"]
             if isinstance(request, dict) and "auth" in request and request["auth"] is not None:

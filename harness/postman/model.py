@@ -85,6 +85,7 @@ class Node:
     variables: list[Variable] = field(default_factory=list)
     protocol_profile: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    line: int | None = None  # JSON line of the item in its file, when known
     parent: Node | None = field(default=None, repr=False, compare=False)
 
     def scripts(self, listen: str) -> list[Script]:

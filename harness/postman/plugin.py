@@ -16,7 +16,9 @@ convention and the variables the harness supplies against the simulator.
 from __future__ import annotations
 
 import json
+import re
 import types
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 import pytest
 import requests
 
+from harness.auth import AuthError, MemoryTokenCache, TokenBroker
 from harness.errors import HarnessError
 from harness.postman.errors import CollectionError
 from harness.postman.loader import load_collection, load_data_file, load_environment
@@ -33,6 +36,7 @@ from harness.postman.results import ItemExecution
 from harness.postman.runner import CollectionRunner
 from harness.postman.target import SIMULATOR_VARIABLES, needs_simulator, simulator_variables
 from harness.postman.variables import VariableScope
+from harness.settings.target import BC_AUDIENCE, TargetSettings
 
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"
@@ -42,6 +46,8 @@ STOP = -1
 _ROOTS = pytest.StashKey[list[Path]]()
 _RESULTS = pytest.StashKey[list[tuple[str, ItemExecution]]]()
 _REPORTS = pytest.StashKey[dict[str, Any]]()
+_RUN_REPORTS = pytest.StashKey[dict[str, Any]]()
+_FALLBACK_BROKER = pytest.StashKey[TokenBroker]()
 
 
 # --------------------------------------------------------------------------- options
@@ -78,6 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postman_folder(name): a folder (at any depth) containing the request")
     config.stash[_RESULTS] = []
     config.stash[_REPORTS] = {}
+    config.stash[_RUN_REPORTS] = {}
     roots: list[Path] = []
     invocation = config.invocation_params.dir
     default_dir = config.rootpath / DEFAULT_DIR
@@ -116,6 +123,134 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+# --------------------------------------------------------------------------- oauth2 tokens
+_ENTRA_TOKEN_URL = re.compile(r"^(?P<authority>https?://[^?#]+?)/(?P<tenant>[^/?#]+)/oauth2/(?P<v2>v2\.0/)?token/?$",
+                              re.IGNORECASE)
+# Postman's grant_type values -> the harness's grants
+_POSTMAN_GRANTS = {"client_credentials": "client_credentials", "password_credentials": "password",
+                   "password": "password", "refresh_token": "refresh_token",
+                   "authorization_code": "authorization_code", "authorization_code_with_pkce": "authorization_code"}
+# what an auth-block setting is called in messages (TargetSettings.keys: field -> "where to fix it")
+_OAUTH2_KEYS = {"url": "oauth2 scope/resource", "resource": "oauth2 resource", "scope": "oauth2 scope",
+                "tenant_id": "oauth2 accessTokenUrl", "authority": "oauth2 accessTokenUrl",
+                "client_id": "oauth2 clientId", "client_secret": "oauth2 clientSecret",
+                "username": "oauth2 username", "password": "oauth2 password", "grant_type": "oauth2 grant_type",
+                "refresh_token": "oauth2 refreshToken", "token_version": "oauth2 accessTokenUrl"}
+
+
+def _param(params: Mapping[str, Any], *names: str) -> str:
+    """First non-empty setting; newer exports store some as ``{"<token url>": value}``."""
+    for name in names:
+        value = params.get(name)
+        if isinstance(value, dict):
+            value = next((v for v in value.values() if v not in (None, "")), None)
+        if value not in (None, ""):
+            return str(value).strip()
+    return ""
+
+
+def oauth2_audience(params: Mapping[str, Any]) -> str:
+    """The audience an ``oauth2`` block asks for: ``resource``/``audience``, else a URL scope's resource
+    (``https://org.crm.dynamics.com/.default`` → ``https://org.crm.dynamics.com``)."""
+    explicit = _param(params, "resource", "audience")
+    if explicit:
+        return explicit.rstrip("/")
+    for scope in _param(params, "scope").split():
+        if "://" in scope:
+            return (scope.rsplit("/", 1)[0] if scope.count("/") > 2 else scope).rstrip("/")
+    return ""
+
+
+class BrokerTokenProvider:
+    """``postman_token_provider`` backed by the harness's :class:`TokenBroker` (Newman cannot do this).
+
+    An ``oauth2`` block's ``accessTokenUrl``/``grant_type``/``clientId``/``clientSecret``/``scope``/
+    ``username``/``password`` become a :class:`TargetSettings`, so the grant, the token cache and
+    renewals are the harness's own. A block whose scope or resource names the audience of a
+    configured target — with no other app or user — reuses that target's provider, so a
+    collection needs no credentials at all. A block it cannot use falls back to the exported
+    ``accessToken`` when there is one; otherwise, and when the grant fails, :class:`AuthError` is
+    raised, which the runner reports as the request's error.
+    """
+
+    def __init__(self, broker: TokenBroker,
+                 targets: Mapping[str, TargetSettings] | Callable[[], Mapping[str, TargetSettings]] = ()):
+        self.broker = broker
+        self._targets = targets
+
+    def targets(self) -> Mapping[str, TargetSettings]:
+        found = self._targets() if callable(self._targets) else self._targets
+        return found or {}
+
+    def __call__(self, params: dict[str, Any]) -> str:
+        try:
+            settings = self.settings_for(params)
+        except AuthError:
+            if _param(params, "accessToken"):
+                return ""  # a block the harness cannot use, with an exported token: send that, as Newman does
+            raise
+        return self.broker.token(settings).value.reveal()
+
+    def settings_for(self, params: Mapping[str, Any]) -> TargetSettings:
+        grant_name = _param(params, "grant_type", "grantType")
+        grant = _POSTMAN_GRANTS.get(grant_name) if grant_name else None
+        if grant_name and grant is None:
+            raise AuthError(f"oauth2 auth: grant_type '{grant_name}' is not supported (use client_credentials, "
+                            "password_credentials, refresh_token, or a harness target for authorization_code)")
+        audience = oauth2_audience(params)
+        known = self._known_target(audience, params, grant)
+        if known is not None:
+            return known
+        token_url = _param(params, "accessTokenUrl", "tokenUrl")
+        if not token_url:
+            raise AuthError("oauth2 auth: no accessTokenUrl, and the scope/resource "
+                            f"({audience or 'none'}) is not the audience of a configured target")
+        match = _ENTRA_TOKEN_URL.match(token_url)
+        if match is None:
+            raise AuthError(f"oauth2 auth: accessTokenUrl {token_url} is not an Entra ID token endpoint "
+                            "(<authority>/<tenant>/oauth2/token or .../oauth2/v2.0/token)")
+        if not audience:
+            raise AuthError("oauth2 auth: set scope (e.g. https://<org>.crm.dynamics.com/.default) or resource, "
+                            "so the token has an audience")
+        if grant is None:
+            grant = "password" if _param(params, "username") else "client_credentials"
+        if grant == "authorization_code":
+            raise AuthError("oauth2 auth: the authorization_code grant needs a browser sign-in; configure a harness "
+                            "target for this audience ({P}_GRANT_TYPE=authorization_code in .env) instead")
+        return TargetSettings(
+            name=self._name_for(audience), url=audience, grant_type=grant,
+            token_version="v2" if match.group("v2") else "v1", tenant_id=match.group("tenant"),
+            client_id=_param(params, "clientId", "client_id") or None,
+            client_secret=_param(params, "clientSecret", "client_secret") or None,
+            username=_param(params, "username") or None, password=_param(params, "password") or None,
+            refresh_token=_param(params, "refreshToken", "refresh_token") or None,
+            authority=match.group("authority"), resource=audience, scope=tuple(_param(params, "scope").split()),
+            keys=_OAUTH2_KEYS)
+
+    def _known_target(self, audience: str, params: Mapping[str, Any], grant: str | None) -> TargetSettings | None:
+        if not audience:
+            return None
+        client_id = _param(params, "clientId", "client_id")
+        username = _param(params, "username")
+        for target in self.targets().values():
+            if target.audience.rstrip("/").lower() != audience.lower():
+                continue
+            if client_id and client_id != target.client_id:
+                continue
+            if (grant and grant != target.grant_type) or (username and username != target.username):
+                continue
+            return target
+        return None
+
+    def _name_for(self, audience: str) -> str:
+        for name, target in self.targets().items():
+            if target.audience.rstrip("/").lower() == audience.lower():
+                return name
+        if audience.rstrip("/") == BC_AUDIENCE:
+            return "bc"
+        return "fno" if ".operations." in audience.lower() else "crm"
+
+
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
 def postman_session():
@@ -125,9 +260,28 @@ def postman_session():
 
 
 @pytest.fixture
-def postman_token_provider():
-    """OAuth2 token provider for collection ``oauth2`` auth: ``Callable[[dict], str]`` or ``None``."""
-    return None
+def postman_token_provider(request: pytest.FixtureRequest):
+    """Tokens for collection ``oauth2`` auth from the harness's own providers (``token_broker``).
+
+    A ``Callable[[dict], str]``; override the fixture to return ``None`` to send the exported
+    ``accessToken`` instead, as Newman does. The harness targets are looked up only when a
+    request with ``oauth2`` auth runs, so collections without it never start anything.
+    """
+    try:
+        broker = request.getfixturevalue("token_broker")
+    except pytest.FixtureLookupError:  # the harness's main plugin is disabled: one broker per session
+        broker = request.config.stash.get(_FALLBACK_BROKER, None)
+        if broker is None:
+            broker = request.config.stash[_FALLBACK_BROKER] = TokenBroker(MemoryTokenCache())
+            request.config.add_cleanup(broker.close)
+
+    def targets() -> Mapping[str, TargetSettings]:
+        try:
+            return request.getfixturevalue("harness_targets")
+        except pytest.FixtureLookupError:
+            return {}
+
+    return BrokerTokenProvider(broker, targets)
 
 
 @pytest.fixture
@@ -193,6 +347,7 @@ class CollectionSession:
             strict_variables=config.getoption("postman_strict_vars"),
             timeout_request_ms=config.getoption("postman_timeout_request"))
         config.add_cleanup(self.runner.close)
+        config.stash[_RUN_REPORTS][self.collection.source] = self.runner.report
         return self.runner
 
     def run(self, request: pytest.FixtureRequest, item: RequestItem, iteration: int) -> list[ItemExecution]:
@@ -203,10 +358,10 @@ class CollectionSession:
         position = runner.items.index(item)
         flow = self.flow.get(iteration)
         if flow == STOP:
-            pytest.skip(f"iteration {iteration + 1} was ended by setNextRequest(null) in "
-                        f"'{self.jumped_by.get(iteration, '?')}'")
+            _skip(f"iteration {iteration + 1} was ended by setNextRequest(null) in "
+                  f"'{self.jumped_by.get(iteration, '?')}'")
         if flow is not None and position < flow:
-            pytest.skip(f"skipped: '{self.jumped_by.get(iteration, '?')}' called setNextRequest past this request")
+            _skip(f"skipped: '{self.jumped_by.get(iteration, '?')}' called setNextRequest past this request")
         executions = [runner.run_item(item, iteration, session=session, dynamic_values=dynamic)]
         current = position
         while True:
@@ -236,6 +391,11 @@ class CollectionSession:
             executions.append(runner.run_item(runner.items[target], iteration, session=session,
                                               dynamic_values=dynamic))
         return executions
+
+
+def _skip(reason: str) -> None:
+    """Skip reported at the item (the collection file), not at this plugin's source line."""
+    raise pytest.skip.Exception(reason, _use_item_location=True)
 
 
 def _dotenv_values(config: pytest.Config) -> dict[str, str]:
@@ -361,7 +521,8 @@ class PostmanItem(pytest.Function):
     postman_iteration: int
 
     def reportinfo(self):
-        return self.path, None, f"postman: {self.postman_item.path}"
+        line = self.postman_item.line
+        return self.path, (line - 1) if line else 0, f"postman: {self.postman_item.path}"
 
     def repr_failure(self, excinfo, style=None):
         if excinfo.errisinstance(PostmanItemFailure) or excinfo.errisinstance(HarnessError):
@@ -420,7 +581,9 @@ def _report(request: pytest.FixtureRequest, executions: list[ItemExecution]) -> 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     results = config.stash.get(_RESULTS, [])
     reports = config.stash.get(_REPORTS, {})
-    if not results and not reports:
+    show_reports = config.getoption("postman_report")
+    noteworthy = {k: r for k, r in reports.items() if show_reports or r.unsupported or r.warnings}
+    if not results and not noteworthy:
         return
     terminalreporter.section("postman")
     if results:
@@ -434,10 +597,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
                 terminalreporter.write_line(nodeid)
                 for line in _describe(execution):
                     terminalreporter.write_line("  " + line)
-    for source, report in reports.items():
-        if config.getoption("postman_report"):
+    for source, report in noteworthy.items():
+        if show_reports:
             terminalreporter.write_line(report.to_text())
         elif report.unsupported or report.warnings:
             terminalreporter.write_line(f"{Path(source).name}: {len(report.unsupported)} unsupported, "
                                         f"{len(report.warnings)} warning(s) in the import report "
                                         "(--postman-report shows them)")
+    for source, report in config.stash.get(_RUN_REPORTS, {}).items():
+        if report.entries:
+            terminalreporter.write_line(f"{Path(source).name}: {len(report.entries)} run-time warning(s):")
+            for entry in report.entries[:20]:
+                terminalreporter.write_line(f"  {entry}")

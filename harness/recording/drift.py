@@ -240,7 +240,12 @@ def render_text(old: Path, new: Path, drifts: list[CassetteDrift], compared: int
             continue
         lines.append(f"  {drift.path}")
         for item in drift.interactions:
-            place = f"#{item.old_index}" if item.old_index else f"#{item.new_index} (new)"
+            if not item.old_index:
+                place = f"#{item.new_index} (new)"
+            elif item.new_index and item.new_index != item.old_index:
+                place = f"#{item.old_index} (new #{item.new_index})"
+            else:
+                place = f"#{item.old_index}"
             if item.status != "changed":
                 lines.append(f"    {place} {item.request}: request only in the "
                              f"{'old' if item.status == 'removed' else 'new'} recording")

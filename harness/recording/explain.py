@@ -40,9 +40,10 @@ def _relative(path: str, rootdir: Path | None) -> str:
     if rootdir is None:
         return path
     try:
-        return os.path.relpath(path, rootdir)
+        relative = os.path.relpath(path, rootdir)
     except ValueError:
         return path
+    return path if relative.startswith("..") else relative
 
 
 def _candidates(cassette: Any, request: Any, names: tuple[str, ...]) -> list[tuple[int, int, Any, list]]:
@@ -71,7 +72,7 @@ def explain(exc: Any, nodeid: str | None = None, rootdir: Path | None = None) ->
              f"  request:     {_describe(request)}",
              f"  cassette:    {_relative(path, rootdir)} "
              + (f"({len(cassette)} interactions, {played} played so far)" if exists else "(the file does not exist)"),
-             f"  record mode: {mode} ({MODE_NOTES.get(mode, 'see pytest-recording')})"]
+             f"  record mode: {mode}: {MODE_NOTES.get(mode, 'see pytest-recording')}"]
     candidates = _candidates(cassette, request, names) if len(cassette) else []
     if not exists or not len(cassette):
         lines.append("  problem:     nothing was recorded for this test yet")

@@ -87,7 +87,8 @@ def _header(config: pytest.Config, nodeid: str, cassette: Any) -> dict[str, Any]
         "recorded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "harness_version": _version("dynamics-harness"),
         "test": nodeid,
-        "record_mode": str(getattr(cassette.record_mode, "value", cassette.record_mode)),
+        "record_mode": config.getoption("record_mode", default=None)
+        or str(getattr(cassette.record_mode, "value", cassette.record_mode)),
         "http_client": f"requests {requests.__version__}",
         "vcrpy": getattr(vcrpy, "__version__", _version("vcrpy")),
         "pytest_recording": _version("pytest-recording"),

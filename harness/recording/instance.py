@@ -9,6 +9,7 @@ placeholders are mapped to the URLs and tenant of the instance the run talks to.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -97,6 +98,18 @@ class InstanceMap:
         if pattern is None or not text:
             return text
         return pattern.sub(lambda m: self._by_real[m.group(0).lower()], text)  # type: ignore[attr-defined]
+
+    def reveal_in_json(self, text: str) -> str:
+        """:meth:`reveal` on the text of a JSON document (values escaped as JSON string content).
+
+        Placeholders only ever appear inside JSON strings, so one replacement pass over the file
+        text does what walking every string of the parsed document would, many times faster.
+        """
+        if "{{TENANT_ID" not in text and PLACEHOLDER_DOMAIN not in text:
+            return text
+        for placeholder, real in self._reveal_pairs:  # type: ignore[attr-defined]
+            text = text.replace(placeholder, json.dumps(real)[1:-1])
+        return text
 
     def reveal(self, text: str) -> str:
         """Placeholders in ``text`` replaced by this instance's values."""

@@ -9,7 +9,6 @@ Everything in between works on the document form: plain JSON-compatible data.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,7 +71,7 @@ def doc_to_request(doc: Mapping[str, Any]) -> Request:
 def doc_to_response(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A vcrpy response dict; ``Content-Length`` is recomputed for the body as it will be played."""
     body = unstructure(doc.get("body")) or b""
-    headers = copy.deepcopy(dict(doc.get("headers") or {}))
+    headers = {k: list(v) for k, v in (doc.get("headers") or {}).items()}
     _set_length(headers, len(body))
     status = doc.get("status") or {}
     return {"status": {"code": int(status.get("code", 0)), "message": status.get("message") or ""},
@@ -110,39 +109,55 @@ def new_document(interactions: list[dict[str, Any]], metadata: Mapping[str, Any]
     return doc
 
 
+_BODY_KINDS = frozenset({"json", "form", "string", "base64"})
+
+
+def _checked_part(part: Any, side: str, place: str) -> dict[str, Any]:
+    """One request/response with headers as lists, or :class:`CassetteFormatError`."""
+    headers = part.get("headers")
+    expanded: dict[str, list[str]] = {}
+    if headers is not None:
+        if not isinstance(headers, dict):
+            raise CassetteFormatError(f"{place}: {side}.headers must be an object")
+        for name, value in headers.items():
+            if type(value) is str:
+                expanded[name] = [value]
+            elif type(value) is list and all(type(v) is str for v in value):
+                expanded[name] = value
+            else:
+                raise CassetteFormatError(f"{place}: {side}.headers.{name} must be a string or a list of strings")
+    body = part.get("body")
+    if body is not None and not isinstance(body, str | dict):
+        raise CassetteFormatError(f"{place}: {side}.body must be null, a string or an object")
+    if isinstance(body, dict) and _BODY_KINDS.isdisjoint(body):
+        raise CassetteFormatError(f"{place}: {side}.body needs one of json, form, string, base64")
+    return {**part, "headers": expanded}
+
+
 def check_document(doc: Any, where: str) -> list[dict[str, Any]]:
-    """The interactions of a parsed cassette, or :class:`CassetteFormatError` naming the defect."""
-    if not isinstance(doc, Mapping):
+    """The interactions of a parsed cassette (headers as lists), or :class:`CassetteFormatError`
+    naming the file, the interaction and the field that is wrong."""
+    if not isinstance(doc, dict):
         raise CassetteFormatError(f"{where}: a cassette is an object with 'interactions', not {type(doc).__name__}")
     interactions = doc.get("interactions")
     if not isinstance(interactions, list):
         raise CassetteFormatError(f"{where}: 'interactions' must be a list")
     metadata = doc.get("metadata")
-    if metadata is not None and not isinstance(metadata, Mapping):
+    if metadata is not None and not isinstance(metadata, dict):
         raise CassetteFormatError(f"{where}: 'metadata' must be an object")
+    checked = []
     for index, item in enumerate(interactions, start=1):
         place = f"{where}: interaction #{index}"
-        if not isinstance(item, Mapping) or not isinstance(item.get("request"), Mapping) \
-                or not isinstance(item.get("response"), Mapping):
+        request = item.get("request") if isinstance(item, dict) else None
+        response = item.get("response") if isinstance(item, dict) else None
+        if not isinstance(request, dict) or not isinstance(response, dict):
             raise CassetteFormatError(f"{place}: needs a 'request' and a 'response' object")
-        request, response = item["request"], item["response"]
         for key in ("method", "uri"):
             if not isinstance(request.get(key), str) or not request.get(key):
                 raise CassetteFormatError(f"{place}: request.{key} must be a non-empty string")
         status = response.get("status")
-        if not isinstance(status, Mapping) or not isinstance(status.get("code"), int):
+        if not isinstance(status, dict) or type(status.get("code")) is not int:
             raise CassetteFormatError(f"{place}: response.status.code must be an integer")
-        for side, part in (("request", request), ("response", response)):
-            headers = part.get("headers")
-            if headers is not None and not isinstance(headers, Mapping):
-                raise CassetteFormatError(f"{place}: {side}.headers must be an object")
-            for name, value in (headers or {}).items():
-                if not isinstance(value, str | list) or (isinstance(value, list)
-                                                         and not all(isinstance(v, str) for v in value)):
-                    raise CassetteFormatError(f"{place}: {side}.headers.{name} must be a string or a list of strings")
-            body = part.get("body")
-            if body is not None and not isinstance(body, str | Mapping):
-                raise CassetteFormatError(f"{place}: {side}.body must be null, a string or an object")
-            if isinstance(body, Mapping) and not {"json", "form", "string", "base64"} & set(body):
-                raise CassetteFormatError(f"{place}: {side}.body needs one of json, form, string, base64")
-    return [expand_headers(item) for item in interactions]
+        checked.append({"request": _checked_part(request, "request", place),
+                        "response": _checked_part(response, "response", place)})
+    return checked

@@ -56,6 +56,11 @@ class MatchKey:
     headers: dict[str, str]
     body: tuple[str, Any]
 
+    def __deepcopy__(self, memo: dict) -> MatchKey:
+        # vcrpy deep-copies requests several times per lookup; the key is never mutated, so the
+        # copies share it instead of copying (and recomputing) it.
+        return self
+
 
 # ---------------------------------------------------------------------- normalisation
 def _lower_guids(text: str) -> str:

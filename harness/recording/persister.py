@@ -68,8 +68,13 @@ def _resolve(context: ContextSource) -> RecordingContext:
     return context or RecordingContext()
 
 
-def read_document(path: str | os.PathLike[str], serializer: Any) -> dict[str, Any] | None:
-    """The parsed cassette at ``path``; ``None`` if it does not exist or is empty."""
+def read_document(path: str | os.PathLike[str], serializer: Any,
+                  instance: InstanceMap | None = None) -> dict[str, Any] | None:
+    """The parsed cassette at ``path``; ``None`` if it does not exist or is empty.
+
+    With ``instance``, placeholders are mapped to that instance (in the JSON text when the
+    serializer is the JSON one, which is fastest; else walking the parsed document).
+    """
     path = Path(path)
     if not path.is_file():
         return None
@@ -79,11 +84,18 @@ def read_document(path: str | os.PathLike[str], serializer: Any) -> dict[str, An
         raise CassetteFormatError(f"{path}: not UTF-8 text (byte {exc.start}); re-record it") from None
     if not text.strip():
         return None
+    text_mapped = instance is not None and not instance.empty and getattr(serializer, "suffix", "") == "json"
+    if text_mapped:
+        assert instance is not None
+        text = instance.reveal_in_json(text)
     try:
         doc = serializer.deserialize(text)
     except Exception as exc:  # json/yaml parse errors of a hand-edited or truncated file
         raise CassetteFormatError(f"{path}: {describe_decode_error(exc)}; fix the file or re-record it") from None
-    return {**doc, "interactions": check_document(doc, str(path))}
+    interactions = check_document(doc, str(path))
+    if instance is not None and not instance.empty and not text_mapped:
+        interactions = [map_interaction(item, instance.reveal) for item in interactions]
+    return {**doc, "interactions": interactions}
 
 
 def scrub_document(interactions: list[dict[str, Any]], metadata: dict[str, Any] | None,
@@ -102,9 +114,12 @@ def scrub_document(interactions: list[dict[str, Any]], metadata: dict[str, Any] 
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # mkstemp creates the file 0600; a cassette is a normal file (keep an existing one's mode).
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -122,19 +137,18 @@ class HarnessPersister:
         self.context = context
         self.extra_paths = list(extra_paths)
 
-    def _interactions(self, doc: dict[str, Any] | None, instance: InstanceMap) -> Iterable[tuple[Any, Any]]:
+    @staticmethod
+    def _interactions(doc: dict[str, Any] | None) -> Iterable[tuple[Any, Any]]:
         for item in (doc or {}).get("interactions", []):
-            if not instance.empty:
-                item = map_interaction(item, instance.reveal)
             yield doc_to_request(item["request"]), doc_to_response(item["response"])
 
     def load_cassette(self, cassette_path: str, serializer: Any):
-        context = _resolve(self.context)
-        main = read_document(cassette_path, serializer)
-        extras = [read_document(path, serializer) for path in self.extra_paths if path != cassette_path]
+        instance = _resolve(self.context).instance
+        main = read_document(cassette_path, serializer, instance)
+        extras = [read_document(path, serializer, instance) for path in self.extra_paths if path != cassette_path]
         if main is None and not any(extras):
             raise CassetteNotFoundError(cassette_path)
-        pairs = [pair for doc in (main, *extras) for pair in self._interactions(doc, context.instance)]
+        pairs = [pair for doc in (main, *extras) for pair in self._interactions(doc)]
         requests = [request for request, _ in pairs]
         responses = [response for _, response in pairs]
         metadata = (main or {}).get("metadata")

@@ -17,6 +17,7 @@ a replayed flow stays consistent; numbering continues after placeholders already
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -30,7 +31,7 @@ _ANY_PLACEHOLDER = re.compile(r"^(<[A-Z][A-Z0-9_]*>|\*+|\[FILTERED\]|REDACTED)$"
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
 # A credential after "Bearer"/"Basic": not a WWW-Authenticate parameter (``Bearer realm="..."``) and
 # with at least one digit or punctuation mark, so prose such as "Basic information" is left alone.
-BEARER_RE = re.compile(r"(?i)\b(Bearer|Basic)\s+(?![A-Za-z_]+=\")(?=[A-Za-z0-9._~+/-]*[0-9._~+/=-])"
+BEARER_RE = re.compile(r"(?i)\b(Bearer|Basic)\s+(?![A-Za-z_]+=\\?\")(?=[A-Za-z0-9._~+/-]*[0-9._~+/=-])"
                        r"([A-Za-z0-9._~+/-]{8,}=*)")
 MIN_TEXT_SECRET = 4  # shorter values are replaced where they are found, not searched for everywhere
 
@@ -269,7 +270,13 @@ class Scrubber:
 
 
 def scrub_interactions(interactions: list[dict[str, Any]], known: Iterable[tuple[str, str]] = (),
-                       existing_text: str = "") -> tuple[list[dict[str, Any]], Placeholders]:
-    """Scrubbed copies of document interactions, and the placeholders used."""
+                       existing_text: str | None = None) -> tuple[list[dict[str, Any]], Placeholders]:
+    """Scrubbed copies of document interactions, and the placeholders used.
+
+    Numbering continues after the placeholders found in ``existing_text`` (default: the
+    interactions themselves), so new secrets never reuse a number already in the cassette.
+    """
+    if existing_text is None:
+        existing_text = json.dumps(interactions, ensure_ascii=False, default=str)
     placeholders = Placeholders(known, existing_text)
     return Scrubber(placeholders).scrub(interactions), placeholders

@@ -41,6 +41,11 @@ class CassetteValues(ValueSource):
     def _open(self, cassette: Any, run_id: str) -> dict[str, Any]:
         fresh = {"run_id": run_id, "drawn": []}
         mode = getattr(cassette.record_mode, "value", cassette.record_mode)
+        if cassette.write_protected and not cassette.rewound:
+            # Replaying a cassette that does not exist: draw throwaway values and let the first
+            # request fail with the replay error, which says that the file is missing.
+            self._cassette = None
+            return fresh
         if cassette.write_protected:
             try:
                 store = cassette.get_metadata(METADATA_KEY, fresh)
@@ -71,7 +76,7 @@ class CassetteValues(ValueSource):
 
     def _draw(self, kind: str, fresh: Any) -> Any:
         """The next recorded value of ``kind``, or ``fresh()`` (stored when recording)."""
-        if self._store is None:
+        if self._store is None or self._cassette is None:
             return fresh()
         drawn = self._store["drawn"]
         if self._position < len(drawn):

@@ -22,32 +22,38 @@ class ExchangeCounter:
         self._lock = threading.Lock()
         self._count = 0
         self._original = None
+        self._wrapper = None
+        self._active = False
 
     def install(self) -> None:
         """Wrap ``HTTPAdapter.send`` (once); :meth:`uninstall` restores it."""
-        if self._original is not None:
+        if self._active:
             return
         original = HTTPAdapter.send
         counter = self
 
         @functools.wraps(original)
         def send(adapter, request, *args, **kwargs):
-            with counter._lock:
-                counter._count += 1
+            if counter._active:
+                with counter._lock:
+                    counter._count += 1
             return original(adapter, request, *args, **kwargs)
 
-        send.__harness_counter__ = True  # type: ignore[attr-defined]
-        self._original = original
+        self._original, self._wrapper, self._active = original, send, True
         HTTPAdapter.send = send  # type: ignore[method-assign]
 
     def uninstall(self) -> None:
-        if self._original is not None:
+        """Stop counting; restore ``HTTPAdapter.send`` unless someone wrapped it after us (then
+        our wrapper stays in their chain as a pass-through, so their patch is not undone)."""
+        if not self._active:
+            return
+        self._active = False
+        if HTTPAdapter.send is self._wrapper:
             HTTPAdapter.send = self._original  # type: ignore[method-assign]
-            self._original = None
 
     @property
     def installed(self) -> bool:
-        return self._original is not None
+        return self._active
 
     def take(self) -> int:
         """Exchanges since the last call (the phase of the test that just ran)."""

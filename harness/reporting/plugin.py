@@ -187,5 +187,13 @@ def summary_html(summary: RunSummary) -> str:
         f"<tr><td>{html.escape(label)}</td><td>{g.tests}</td><td>{g.passed}</td><td>{g.failed + g.errors}</td>"
         f"<td>{g.skipped}</td><td>{g.requests}</td><td>{g.duration:.2f} s</td></tr>"
         for label, g in rows)
-    return ("<table id='harness-summary'><thead><tr><th>group</th><th>tests</th><th>passed</th><th>failed</th>"
-            f"<th>skipped</th><th>requests</th><th>time</th></tr></thead><tbody>{cells}</tbody></table>")
+    return (_SUMMARY_STYLE + "<table id='harness-summary'><thead><tr><th>group</th><th>tests</th><th>passed</th>"
+            "<th>failed</th><th>skipped</th><th>requests</th><th>time</th></tr></thead>"
+            f"<tbody>{cells}</tbody></table>")
+
+
+_SUMMARY_STYLE = ("<style>#harness-summary{border-collapse:collapse;margin:6px 0 12px}"
+                  "#harness-summary th,#harness-summary td{padding:3px 12px;border-bottom:1px solid #e2e2e2}"
+                  "#harness-summary th{text-align:right}#harness-summary th:first-child{text-align:left}"
+                  "#harness-summary td{text-align:right}#harness-summary td:first-child{text-align:left}"
+                  "#harness-summary tr:last-child td{font-weight:bold;border-top:2px solid #bbb}</style>")

@@ -10,6 +10,7 @@ from the environment; only the harmless keys are kept.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -30,13 +31,50 @@ def _redact_value(value):
     return value
 
 
+def _redact_fields(obj, seen: set[int]) -> None:
+    """Mask strings inside pytest's repr dataclasses (traceback entries, crash message, sections)."""
+    if id(obj) in seen or not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return
+    seen.add(id(obj))
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        masked = _redact_nested(value, seen)
+        if masked is not value:
+            object.__setattr__(obj, f.name, masked)
+
+
+def _redact_nested(value, seen: set[int]):
+    if isinstance(value, str):
+        masked = redact(value)
+        return value if masked == value else masked
+    if isinstance(value, list):
+        items = [_redact_nested(v, seen) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, tuple):
+        items = tuple(_redact_nested(v, seen) for v in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    _redact_fields(value, seen)
+    return value
+
+
 def redact_longrepr(longrepr):
-    """The failure/skip representation with secrets masked; the original object when nothing changed."""
+    """The failure/skip representation with secrets masked.
+
+    pytest's structured repr is kept (its crash line feeds the short summary and the JUnit
+    ``message``) and masked field by field; a repr that still renders a secret after that is
+    replaced by its masked text.
+    """
     if longrepr is None:
         return None
     if isinstance(longrepr, tuple) and len(longrepr) == 3:  # (path, line, reason) of a skip
         path, line, reason = longrepr
         return (path, line, redact(str(reason)))
+    if isinstance(longrepr, str):
+        return redact(longrepr)
+    text = str(longrepr)
+    if redact(text) == text:
+        return longrepr
+    _redact_fields(longrepr, set())
     text = str(longrepr)
     masked = redact(text)
     return longrepr if masked == text else masked

@@ -20,19 +20,6 @@ from simulator.odata.model import EntityModel, EntitySet
 VERSION_COLUMN = "_rowversion"
 
 
-_FILE_LOCKS: dict[str, threading.RLock] = {}
-_FILE_LOCKS_GUARD = threading.Lock()
-
-
-def _lock_for(database_url: str) -> threading.RLock:
-    """One lock per database file: the Dataverse and F&O stores of one server share a SQLite file, and
-    a transaction that read before another store committed could not write (SQLITE_BUSY in WAL mode)."""
-    if database_url in ("sqlite://", "sqlite:///:memory:") or not database_url.startswith("sqlite"):
-        return threading.RLock()
-    with _FILE_LOCKS_GUARD:
-        return _FILE_LOCKS.setdefault(database_url, threading.RLock())
-
-
 class Store:
     """Tables for every entity set of one or more models, in one database."""
 
@@ -48,7 +35,7 @@ class Store:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         self.metadata = sa.MetaData()
         self.tables: dict[str, sa.Table] = {}
-        self.lock = _lock_for(database_url)
+        self.lock = threading.RLock()
         self._version = sa.Table("_version_counter", self.metadata,
                                  sa.Column("id", sa.Integer, primary_key=True),
                                  sa.Column("value", sa.BigInteger, nullable=False))

@@ -8,14 +8,6 @@ from harness.postman.sandbox import ScriptEngine
 from tests.postman.helpers import LocalServer, build_app
 
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Enable ``pytester`` here: ``pytest_plugins`` is refused in a non-root conftest when the
-    whole suite runs, and the root conftest is not ours to edit."""
-    if not config.pluginmanager.has_plugin("pytester"):
-        config.pluginmanager.import_plugin("pytester")
-
-
 @pytest.fixture(scope="session")
 def server():
     srv = LocalServer(build_app()).start()

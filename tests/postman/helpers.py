@@ -7,8 +7,8 @@ import json
 import socket
 import threading
 import time
-from urllib.parse import parse_qsl
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette

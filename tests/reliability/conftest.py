@@ -94,3 +94,8 @@ def make_client(harness_targets, created_records, sim_faults):
         client.close()
     for broker in brokers:
         broker.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fuzz: hypothesis fuzzing of the simulator over HTTP (FUZZ_EXAMPLES sets "
+                                       "the cases per root; 1,000 by default)")

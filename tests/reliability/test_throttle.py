@@ -75,6 +75,14 @@ def test_default_limits_stay_under_the_documented_ones():
     assert RateLimiter.for_service(SERVICE_LIMITS["fno"], max_rps=3).rate == 3
 
 
+def test_parallel_workers_split_the_budget():
+    whole = RateLimiter.for_service(SERVICE_LIMITS["dataverse"])
+    quarter = RateLimiter.for_service(SERVICE_LIMITS["dataverse"], share=4)
+    assert quarter.rate == pytest.approx(whole.rate / 4)
+    assert quarter.max_concurrent == whole.max_concurrent // 4
+    assert RateLimiter.for_service(SERVICE_LIMITS["business_central"], share=8).max_concurrent == 1
+
+
 def test_pause_holds_everyone_back():
     clock = FakeClock()
     limiter = _limiter(rate=100, burst=10, clock=clock)

@@ -174,7 +174,7 @@ class ScriptEngine:
         return outcome
 
     def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str) -> ScriptError | None:
-        wrapped = f"__pmHost.run(function () {{{script.code}\n}});\n//# sourceURL={source_name}\n"
+        wrapped = f"__pmHost.run(async function () {{{script.code}\n}});\n//# sourceURL={source_name}\n"
         try:
             mr.eval(wrapped, timeout_sec=self._timeout)
         except JSTimeoutException:
@@ -233,8 +233,11 @@ class ScriptEngine:
 def _syntax_error(text: str, script: ScriptInput, kind: str = "syntax") -> ScriptError:
     match = _PARSE_ERROR.match(text.strip())
     if match:
-        return ScriptError(kind, script.event, script.location, match.group("name"), match.group("message"),
-                           int(match.group("line")))
+        line, message = int(match.group("line")), match.group("message")
+        last_line = script.code.count("\n") + 1
+        if line > last_line:  # the parser ran into the wrapper's closing "})": the script ended early
+            line, message = last_line, "Unexpected end of input"
+        return ScriptError(kind, script.event, script.location, match.group("name"), message, line)
     first = text.strip().splitlines()[0] if text.strip() else "unknown error"
     return ScriptError(kind, script.event, script.location, "Error", first)
 

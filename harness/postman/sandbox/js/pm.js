@@ -3,7 +3,8 @@
  * the Python side drives:
  *
  *   __pmHost.begin(input)     set up one script execution (scopes, request, response, info, ...)
- *   __pmHost.run(function(){...})   the script itself, wrapped so its line numbers are kept
+ *   __pmHost.run(async function(){...})   the script, wrapped so its line numbers are kept and
+ *                                          top-level await works
  *   __pmHost.pending()        what is still outstanding: pm.sendRequest calls and timers
  *   __pmHost.deliver(id, err, response) / __pmHost.fireTimer(id)   complete one of them
  *   __pmHost.finish()         collect assertions, variable scopes, the (mutated) request, logs

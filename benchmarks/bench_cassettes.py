@@ -1,0 +1,187 @@
+"""Cassette replay speed, and cassette load time in the harness format vs vcrpy's default YAML.
+
+Three measurements:
+
+1. The suites (``tests/suites``) run twice in subprocesses: live against the embedded simulator
+   (``--disable-recording``) and replayed from the committed cassettes with the network blocked.
+   Prints both wall times and the ratio live / replay for the whole suite.
+2. Replay time per interaction, in process: every interaction of every committed cassette is sent
+   again through ``requests`` with the harness's vcrpy configuration (OData matching, placeholder
+   mapping) and answered from the cassette.
+3. Load time of one 5,000-interaction cassette: the harness persister reading its JSON (and its
+   structured YAML) against vcrpy's default persister reading its default YAML (libyaml C loader
+   when available), best of several runs.
+
+    python benchmarks/bench_cassettes.py [--interactions 5000] [--repeat 3] [--skip-suites]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+import yaml
+from vcr.persisters.filesystem import FilesystemPersister
+from vcr.request import Request
+from vcr.serializers import yamlserializer
+
+from harness.recording import HarnessPersister, InstanceMap, RecordingContext, configure_vcr
+from harness.recording.bodies import unstructure
+from harness.recording.persister import read_document
+from harness.recording.serializers import JsonSerializer, YamlSerializer
+
+REPO = Path(__file__).resolve().parents[1]
+CASSETTES = REPO / "cassettes"
+PYTEST = [sys.executable, "-m", "pytest", "tests/suites", "-q", "-p", "no:cacheprovider"]
+# Where the placeholders point during the in-process replay: nothing listens there.
+FAKE = RecordingContext(InstanceMap.build({"crm": "http://127.0.0.1:9", "fno": "http://127.0.0.1:10",
+                                           "bc": "http://127.0.0.1:11", "login": "http://127.0.0.1:12"},
+                                          ["72f988bf-0000-4000-8000-00000000a11d"]))
+
+
+def run_suites(*options: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run([*PYTEST, *options], cwd=REPO, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    summary = (done.stdout.strip().splitlines() or ["?"])[-1]
+    if done.returncode != 0:
+        raise SystemExit(f"pytest {' '.join(options)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return elapsed, summary
+
+
+def session_seconds(summary: str) -> float | None:
+    """The ``in 4.26s`` of pytest's summary line."""
+    found = re.search(r" in ([0-9.]+)s", summary)
+    return float(found.group(1)) if found else None
+
+
+def suite_interactions() -> tuple[int, int]:
+    files = list((CASSETTES / "suites").rglob("*.json"))
+    return len(files), sum(len(json.loads(p.read_text())["interactions"]) for p in files)
+
+
+def replay_in_process() -> tuple[int, float]:
+    """(interactions, seconds) to answer every recorded request of every suite cassette from its cassette."""
+    total, elapsed = 0, 0.0
+    for path in sorted((CASSETTES / "suites").rglob("*.json")):
+        items = read_document(path, JsonSerializer, FAKE.instance)["interactions"]
+        vcr = configure_vcr(FAKE, path.parent)
+        with requests.Session() as session, vcr.use_cassette(path.stem, record_mode="none"):
+            start = time.perf_counter()
+            for item in items:
+                request = item["request"]
+                headers = {k: v[0] for k, v in request["headers"].items()}
+                session.request(request["method"], request["uri"], data=unstructure(request.get("body")),
+                                headers=headers, allow_redirects=False)
+            elapsed += time.perf_counter() - start
+        total += len(items)
+    return total, elapsed
+
+
+def synthetic_interactions(count: int) -> tuple[list, list]:
+    """Dataverse-like traffic: creates, queries with five annotated rows, the odd error."""
+    requests_, responses = [], []
+    for index in range(count):
+        key = f"{index:08x}-0000-4000-8000-000000000000"
+        if index % 3 == 0:
+            request = Request("POST", "http://127.0.0.1:9/api/data/v9.2/accounts",
+                              json.dumps({"name": f"Account {index} zzh-20260101-abcdef", "revenue": index * 1.5,
+                                          "creditonhold": False}).encode(),
+                              {"Content-Type": "application/json; charset=utf-8", "Authorization": "Bearer <T_1>",
+                               "OData-Version": "4.0"})
+            body = b""
+            headers = {"OData-EntityId": [f"http://127.0.0.1:9/api/data/v9.2/accounts({key})"]}
+            status = 204
+        else:
+            request = Request("GET", f"http://127.0.0.1:9/api/data/v9.2/accounts?$select=name,revenue&$filter="
+                                     f"contains(name,'zzh-{index}')&$top=5", None,
+                              {"Accept": "application/json", "Authorization": "Bearer <T_1>"})
+            rows = [{"@odata.etag": f'W/"{index}{n}"', "accountid": key, "name": f"Account {index}-{n}",
+                     "revenue": n * 10.25, "revenue@OData.Community.Display.V1.FormattedValue": f"${n * 10.25:.2f}",
+                     "_primarycontactid_value": None, "createdon": "2026-01-01T00:00:00Z"} for n in range(5)]
+            body = json.dumps({"@odata.context": "http://127.0.0.1:9/api/data/v9.2/$metadata#accounts(name,revenue)",
+                               "value": rows}).encode()
+            headers = {"Content-Type": ["application/json; odata.metadata=minimal"], "OData-Version": ["4.0"]}
+            status = 200
+        headers["Content-Length"] = [str(len(body))]
+        requests_.append(request)
+        responses.append({"status": {"code": status, "message": "OK"}, "headers": headers, "body": {"string": body}})
+    return requests_, responses
+
+
+def best_of(repeat: int, action) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def load_benchmark(count: int, repeat: int) -> None:
+    requests_, responses = synthetic_interactions(count)
+    cassette = {"requests": requests_, "responses": responses}
+    with tempfile.TemporaryDirectory() as folder:
+        folder_path = Path(folder)
+        harness_json, harness_yaml = folder_path / "h.json", folder_path / "h.yaml"
+        vcr_yaml = folder_path / "v.yaml"
+        persister = HarnessPersister(FAKE)
+        persister.save_cassette(str(harness_json), cassette, JsonSerializer)
+        persister.save_cassette(str(harness_yaml), cassette, YamlSerializer)
+        FilesystemPersister.save_cassette(str(vcr_yaml), cassette, yamlserializer)
+        rows = [
+            ("harness JSON (persister: parse + placeholders + bodies)", harness_json,
+             lambda: persister.load_cassette(str(harness_json), JsonSerializer)),
+            ("harness structured YAML, libyaml (same persister)", harness_yaml,
+             lambda: persister.load_cassette(str(harness_yaml), YamlSerializer)),
+            ("vcrpy default YAML (FilesystemPersister + yamlserializer)", vcr_yaml,
+             lambda: FilesystemPersister.load_cassette(str(vcr_yaml), yamlserializer)),
+        ]
+        print(f"\nLoad time of one {count:,}-interaction cassette (best of {repeat}); "
+              f"libyaml available: {yaml.__with_libyaml__}")
+        results = {}
+        for label, path, action in rows:
+            results[label] = best_of(repeat, action)
+            print(f"  {label:<60} {results[label] * 1000:8.1f} ms  ({path.stat().st_size / 1e6:.1f} MB)")
+        base = results[rows[2][0]]
+        print(f"  ratio vcrpy default YAML / harness JSON: {base / results[rows[0][0]]:.1f}x faster")
+        print(f"  ratio vcrpy default YAML / harness YAML: {base / results[rows[1][0]]:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--interactions", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-suites", action="store_true", help="skip the subprocess suite runs")
+    args = parser.parse_args()
+    os.chdir(REPO)
+
+    cassettes, interactions = suite_interactions()
+    print(f"Suite cassettes: {cassettes} files, {interactions} interactions")
+    if not args.skip_suites:
+        live, live_summary = run_suites("--disable-recording")
+        replay, replay_summary = run_suites("--record-mode=none", "--block-network",
+                                            r"--allowed-hosts=127\.0\.0\.1$")
+        print(f"  live against the simulator: {live:6.2f} s  ({live_summary})")
+        print(f"  replayed from cassettes:    {replay:6.2f} s  ({replay_summary})")
+        print(f"  ratio live / replay for the whole suite (wall clock, incl. pytest start-up): {live / replay:.1f}x")
+        inner_live, inner_replay = session_seconds(live_summary), session_seconds(replay_summary)
+        if inner_live and inner_replay:
+            print(f"  ratio live / replay of pytest's own session time (no interpreter start-up): "
+                  f"{inner_live / inner_replay:.1f}x")
+        print(f"  replay wall time per interaction (incl. pytest start-up): {replay / interactions * 1000:.2f} ms")
+    count, seconds = replay_in_process()
+    print(f"  in-process replay: {count} interactions in {seconds:.3f} s = {seconds / count * 1000:.3f} ms per interaction")
+    load_benchmark(args.interactions, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

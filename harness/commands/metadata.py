@@ -1,0 +1,183 @@
+"""``harness metadata fetch|diff|openapi``: download `$metadata`, compare two of them, convert one to OpenAPI.
+
+A SOURCE is a CSDL file, or ``sim:<root>`` / ``live:<root>`` (crm, fno, bc) to download it with the
+harness's own sign-in, e.g. ``harness metadata diff cassettes/metadata/crm.xml live:crm`` tells
+whether the recorded cassettes still describe the live org. ``diff`` exits 0 when nothing changed,
+1 on drift (``--fail-on breaking``: only on breaking drift) and 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from harness.contract.errors import ContractError
+from harness.contract.metadata import ROOT_DIALECTS
+from harness.errors import HarnessError
+from harness.metadata import CsdlModel, diff_metadata, parse_csdl, to_openapi
+from harness.metadata.dialects import DIALECTS
+
+TARGET_PREFIXES = ("sim:", "live:")
+
+
+# ---------------------------------------------------------------------------- sources
+def is_target_reference(source: str) -> bool:
+    return source.startswith(TARGET_PREFIXES)
+
+
+def fetch_bytes(target: str, root: str, env_file: str | None) -> tuple[bytes, str]:
+    """`$metadata` of `root` on the simulator or the live instance; (XML, its API root URL)."""
+    from harness.commands.targets import open_targets
+    from harness.contract.metadata import fetch_metadata
+    from harness.targets import client_for
+
+    if root not in ROOT_DIALECTS:
+        raise ContractError(f"unknown service root {root!r}; expected one of {', '.join(ROOT_DIALECTS)}")
+    with open_targets(target, env_file) as (targets, broker):
+        settings = targets.get(root)
+        if settings is None:
+            raise HarnessError(f"no settings for target '{root}': set {root.upper()}_URL and its sign-in keys "
+                               "in .env (see .env.example)")
+        with client_for(settings, broker) as client:
+            return fetch_metadata(client), client.api_root
+
+
+def load_source(source: str, env_file: str | None) -> tuple[CsdlModel, str | None]:
+    """(parsed model, root name if the source was a target reference)."""
+    if is_target_reference(source):
+        target, _, root = source.partition(":")
+        content, _ = fetch_bytes(target, root, env_file)
+        model = parse_csdl(content)
+        model.source = source
+        return model, root
+    path = Path(source)
+    if path.is_dir():
+        raise HarnessError(f"{source}: is a folder; give a $metadata XML file (or sim:<root> / live:<root>)")
+    if not path.exists():
+        raise HarnessError(f"{source}: no such file (give a $metadata XML file, or sim:<root> / live:<root>)")
+    return parse_csdl(path), None
+
+
+def write_output(text: str | bytes, out: str | None) -> None:
+    """To `out` (a file; its folder is created) or to stdout when `out` is None or ``-``."""
+    if out in (None, "-"):
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.flush()
+        else:
+            print(text)
+        return
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    except OSError as exc:
+        raise HarnessError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def _names(value: str | None) -> str | list[str] | None:
+    if value is None:
+        return None
+    if value.strip() == "all":
+        return "all"
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise HarnessError("expected a comma-separated list of names, or 'all'")
+    return names
+
+
+# ---------------------------------------------------------------------------- commands
+def fetch_command(target: str, root: str, out: str | None, env_file: str | None) -> int:
+    content, api_root = fetch_bytes(target, root, env_file)
+    write_output(content, out)
+    if out not in (None, "-"):
+        print(f"wrote {out} ({len(content):,} bytes) from {root} ({target})", file=sys.stderr)
+    return 0
+
+
+def diff_command(old: str, new: str, json_out: str | None, fail_on: str, env_file: str | None) -> int:
+    old_model, _ = load_source(old, env_file)
+    new_model, _ = load_source(new, env_file)
+    report = diff_metadata(old_model, new_model)
+    if json_out == "-":
+        print(report.to_json())
+    else:
+        print(report.to_text())
+        if json_out:
+            write_output(report.to_json(), json_out)
+    drifted = bool(report.breaking) if fail_on == "breaking" else not report.is_empty
+    return 1 if drifted else 0
+
+
+def openapi_command(source: str, dialect: str | None, entity_sets: str | None, operation_imports: str | None,
+                    server_url: str | None, out: str | None, env_file: str | None) -> int:
+    model, root = load_source(source, env_file)
+    if dialect is None:
+        if root is None:
+            raise HarnessError(f"--dialect is needed for a file source: one of {', '.join(DIALECTS)}")
+        dialect = ROOT_DIALECTS[root]
+    document = to_openapi(model, dialect, _names(entity_sets) or "all", server_url,
+                          operation_imports=_names(operation_imports))
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    write_output(text, out)
+    if out not in (None, "-"):
+        print(f"wrote {out}: {len(document['paths'])} paths for the {dialect} dialect", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------- argparse
+def _target_source_help() -> str:
+    return "a $metadata XML file, or sim:<root> / live:<root> (crm, fno, bc) to download it"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``metadata`` with ``fetch``, ``diff`` and ``openapi`` to the ``harness`` CLI."""
+    parser = commands.add_parser(
+        "metadata", help="download $metadata, compare two versions (drift), convert to OpenAPI",
+        description="Work with OData $metadata (CSDL) documents. SOURCE arguments are files, or sim:<root> / "
+                    "live:<root> (crm, fno, bc) to download with the harness's sign-in.")
+    parser.add_argument("--env-file", default=None, help="the .env file for live: sources (default ./.env)")
+    actions = parser.add_subparsers(dest="metadata_command", metavar="ACTION", required=True)
+
+    fetch = actions.add_parser("fetch", help="download a service's $metadata with the harness's token",
+                               description="Download $metadata from the simulator or the live instance in .env.")
+    fetch.add_argument("--target", choices=("sim", "live"), default="sim", help="sim (default) or live")
+    fetch.add_argument("--root", choices=tuple(ROOT_DIALECTS), required=True, help="which service")
+    fetch.add_argument("--out", default=None, metavar="FILE", help="write here (default: stdout)")
+    fetch.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    fetch.set_defaults(handler=lambda a: fetch_command(a.target, a.root, a.out, a.env_file))
+
+    diff = actions.add_parser(
+        "diff", help="what changed between two $metadata documents (exit 1 on drift)",
+        description="Entity sets, types, keys, properties and navigation added, removed or changed between "
+                    "OLD and NEW. Exit status: 0 no drift, 1 drift, 2 usage error.")
+    diff.add_argument("old", metavar="OLD", help=_target_source_help())
+    diff.add_argument("new", metavar="NEW", help=_target_source_help())
+    diff.add_argument("--json", dest="json_out", default=None, metavar="OUT",
+                      help="also write the report as JSON to OUT ('-': print JSON instead of text)")
+    diff.add_argument("--fail-on", choices=("any", "breaking"), default="any",
+                      help="exit 1 on any change (default) or only on breaking ones")
+    diff.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    diff.set_defaults(handler=lambda a: diff_command(a.old, a.new, a.json_out, a.fail_on, a.env_file))
+
+    openapi = actions.add_parser(
+        "openapi", help="convert $metadata to an OpenAPI 3.0 document",
+        description="Write the OpenAPI document the contract tests use: what each Dynamics service really "
+                    "answers (status codes, headers, error bodies) for the selected entity sets.")
+    openapi.add_argument("source", metavar="SOURCE", help=_target_source_help())
+    openapi.add_argument("--dialect", choices=tuple(DIALECTS), default=None,
+                         help="dataverse, fno or bc (default: from the root of a sim:/live: source)")
+    openapi.add_argument("--entity-sets", default=None, metavar="A,B",
+                         help="entity sets to include, names or globs (default: all)")
+    openapi.add_argument("--operation-imports", default=None, metavar="A,B",
+                         help="unbound functions/actions to include, e.g. WhoAmI (default: none)")
+    openapi.add_argument("--server-url", default=None, help="the servers[] URL (default: the dialect's example)")
+    openapi.add_argument("--out", default=None, metavar="FILE", help="write here (default: stdout)")
+    openapi.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    openapi.set_defaults(handler=lambda a: openapi_command(a.source, a.dialect, a.entity_sets, a.operation_imports,
+                                                           a.server_url, a.out, a.env_file))

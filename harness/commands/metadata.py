@@ -1,9 +1,11 @@
-"""``harness metadata fetch|diff|openapi``: download `$metadata`, compare two of them, convert one to OpenAPI.
+"""``harness metadata fetch|diff|openapi|check-cassettes``: download `$metadata`, compare two of them,
+convert one to OpenAPI, check recorded responses against the stored ones.
 
 A SOURCE is a CSDL file, or ``sim:<root>`` / ``live:<root>`` (crm, fno, bc) to download it with the
 harness's own sign-in, e.g. ``harness metadata diff cassettes/metadata/crm.xml live:crm`` tells
 whether the recorded cassettes still describe the live org. ``diff`` exits 0 when nothing changed,
-1 on drift (``--fail-on breaking``: only on breaking drift) and 2 on a usage error.
+1 on drift (``--fail-on breaking``: only on breaking drift) and 2 on a usage error;
+``check-cassettes`` exits 0 when every recorded response conforms, 1 on a mismatch, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def _names(value: str | None) -> str | list[str] | None:
 
 # ---------------------------------------------------------------------------- commands
 def fetch_command(target: str, root: str, out: str | None, env_file: str | None) -> int:
-    content, api_root = fetch_bytes(target, root, env_file)
+    content, _ = fetch_bytes(target, root, env_file)
     write_output(content, out)
     if out not in (None, "-"):
         print(f"wrote {out} ({len(content):,} bytes) from {root} ({target})", file=sys.stderr)
@@ -130,13 +132,36 @@ def openapi_command(source: str, dialect: str | None, entity_sets: str | None, o
     return 0
 
 
+def find_metadata_dir(start: Path) -> Path:
+    """The nearest ``metadata`` folder at or above `start` (``cassettes/suites`` -> ``cassettes/metadata``)."""
+    for folder in [start, *start.resolve().parents]:
+        candidate = folder / "metadata"
+        if candidate.is_dir() and any(candidate.glob("*.xml")):
+            return candidate
+    return Path("cassettes") / "metadata"
+
+
+def check_cassettes_command(paths: list[str], metadata_dir: str | None, json_out: str | None) -> int:
+    from harness.contract.cassettes import validate_cassettes
+
+    paths = paths or ["cassettes"]
+    report = validate_cassettes(paths, metadata_dir=metadata_dir or find_metadata_dir(Path(paths[0])))
+    if json_out == "-":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.to_text())
+        if json_out:
+            write_output(json.dumps(report.to_dict(), indent=2), json_out)
+    return 0 if report.ok else 1
+
+
 # ---------------------------------------------------------------------------- argparse
 def _target_source_help() -> str:
     return "a $metadata XML file, or sim:<root> / live:<root> (crm, fno, bc) to download it"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``metadata`` with ``fetch``, ``diff`` and ``openapi`` to the ``harness`` CLI."""
+    """Add ``metadata`` with ``fetch``, ``diff``, ``openapi`` and ``check-cassettes`` to the ``harness`` CLI."""
     parser = commands.add_parser(
         "metadata", help="download $metadata, compare two versions (drift), convert to OpenAPI",
         description="Work with OData $metadata (CSDL) documents. SOURCE arguments are files, or sim:<root> / "
@@ -179,5 +204,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     openapi.add_argument("--server-url", default=None, help="the servers[] URL (default: the dialect's example)")
     openapi.add_argument("--out", default=None, metavar="FILE", help="write here (default: stdout)")
     openapi.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    check = actions.add_parser(
+        "check-cassettes", help="check recorded responses against the stored $metadata (offline)",
+        description="Validate every recorded response in the cassettes against the OpenAPI contract made "
+                    "from the $metadata stored beside them (<dir>/metadata/<root>.xml): status codes, "
+                    "content types, required headers, body schemas. Exit status: 0 all conform, 1 a "
+                    "mismatch (file and interaction named), 2 bad input.")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="cassette files or folders (default: cassettes)")
+    check.add_argument("--metadata-dir", default=None, metavar="DIR",
+                       help="folder with crm.xml, fno.xml, bc.xml (default: <first folder>/metadata)")
+    check.add_argument("--json", dest="json_out", default=None, metavar="OUT",
+                       help="also write the report as JSON to OUT ('-': print JSON instead of text)")
+    check.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    check.set_defaults(handler=lambda a: check_cassettes_command(a.paths, a.metadata_dir, a.json_out))
+
     openapi.set_defaults(handler=lambda a: openapi_command(a.source, a.dialect, a.entity_sets, a.operation_imports,
                                                            a.server_url, a.out, a.env_file))

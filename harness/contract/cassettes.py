@@ -11,7 +11,6 @@ paths, ``$batch``) are counted as not covered, never as failures.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -301,8 +300,4 @@ def validate_cassettes(paths: Iterable[str | Path], *, metadata_dir: str | Path 
                 pass
         validator.cassette(path, display)
     return validator.report
-
-
-def report_json(report: CassetteReport) -> str:
-    return json.dumps(report.to_dict(), indent=2)
 

@@ -162,6 +162,10 @@ class _Reader:
             else:
                 message = f"malformed XML: {message}"
             raise MetadataError(message, source=self.source, line=line) from None
+        except ValueError as exc:  # lxml: e.g. an undeclared namespace prefix ("Invalid tag name")
+            line = getattr(getattr(events, "root", None), "sourceline", None)
+            raise MetadataError(f"malformed XML: {exc} (is a namespace prefix used without its xmlns "
+                                "declaration?)", source=self.source, line=line) from None
         if self.model is None:
             raise MetadataError("empty document; expected OData v4 CSDL", source=self.source)
         if not self.seen_data_services or not self.model.schemas:

@@ -15,6 +15,7 @@ from typing import Any
 from vcr.filters import decode_response
 from vcr.request import Request
 
+from harness.errors import HarnessError
 from harness.recording.bodies import as_bytes, header_value, structure, unstructure
 
 FORMAT = "dynamics-harness-cassette/1"
@@ -23,7 +24,7 @@ DROPPED_REQUEST_HEADERS = ("content-length",)
 HEADER_KEYS = ("recording",)  # metadata keys written first: where the cassette came from
 
 
-class CassetteFormatError(ValueError):
+class CassetteFormatError(HarnessError, ValueError):
     """A cassette file that cannot be read: names the file and what is wrong where."""
 
 

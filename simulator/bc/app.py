@@ -24,14 +24,13 @@ from simulator.bc.dialect import BcDialect
 from simulator.bc.model import COMPANY_SCOPED, build_model
 from simulator.bc.seed import companies, seed_companies, seed_company
 from simulator.config import SimConfig
-from simulator.dataverse.app import request_context
 from simulator.keys import SigningKey
 from simulator.odata.errors import ODataProblem
 from simulator.odata.paths import split_path
+from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService, RequestContext
 from simulator.odata.store import Store
 
-METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 DEFAULT_ENVIRONMENTS = ("production", "sandbox")
 API_PATH = re.compile(r"^/v2\.0/(?:(?P<tenant>[^/]+)/)?(?P<env>[^/]+)/api/v2\.0(?:/(?P<rest>.*))?$")
 IN_COMPANY = re.compile(r"^companies\((?P<id>[^)/]*)\)/(?P<rest>.+)$", re.DOTALL)
@@ -150,6 +149,6 @@ def build_bc_app(config: SimConfig, key: SigningKey, store: Store | None = None,
         ctx.extras["api_root"] = api_root
         return await run_in_threadpool(router.handle, ctx, tenant, environment)
 
-    app = Starlette(routes=[Route("/{path:path}", api, methods=METHODS)])
+    app = Starlette(routes=[Route("/{path:anypath}", api, methods=METHODS)])
     app.state.router = router
     return app, store

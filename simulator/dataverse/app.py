@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, unquote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -16,19 +15,12 @@ from simulator.dataverse.dialect import DataverseDialect
 from simulator.dataverse.model import build_model
 from simulator.dataverse.seed import seed_dataverse
 from simulator.keys import SigningKey
-from simulator.odata.service import ODataService, RequestContext
+from simulator.odata.routing import METHODS, request_context
+from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
 VERSIONS = {"v8.0", "v8.1", "v8.2", "v9.0", "v9.1", "v9.2"}
-METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
-
-def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:
-    """Build the dialect-neutral request view (query parameters percent-decoded once)."""
-    params = dict(parse_qsl(request.url.query, keep_blank_values=True))
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    return RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
-                          headers=headers, body=body, version=version)
 
 
 def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None = None):
@@ -56,7 +48,7 @@ def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None 
         return await run_in_threadpool(service.handle, ctx)
 
     routes = [Route("/api/data/{version}", endpoint, methods=METHODS),
-              Route("/api/data/{version}/{path:path}", endpoint, methods=METHODS)]
+              Route("/api/data/{version}/{path:anypath}", endpoint, methods=METHODS)]
     app = Starlette(routes=routes)
     app.state.service = service
     return app, store

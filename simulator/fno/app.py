@@ -11,16 +11,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.config import SimConfig
-from simulator.dataverse.app import request_context
 from simulator.fno import errors
 from simulator.fno.dialect import FnoDialect
 from simulator.fno.model import build_model
 from simulator.fno.seed import seed_fno
 from simulator.keys import SigningKey
+from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
-
-METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
 def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None):
@@ -46,8 +44,8 @@ def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None
     async def unrouted(request: Request) -> Response:
         return JSONResponse(errors.routing_body(str(request.url)), status_code=404)
 
-    routes = [Route("/data", data, methods=METHODS), Route("/data/{path:path}", data, methods=METHODS),
-              Route("/{path:path}", unrouted, methods=METHODS)]
+    routes = [Route("/data", data, methods=METHODS), Route("/data/{path:anypath}", data, methods=METHODS),
+              Route("/{path:anypath}", unrouted, methods=METHODS)]
     app = Starlette(routes=routes)
     app.state.service = service
     return app, store

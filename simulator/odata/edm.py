@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from simulator.odata.model import EntityModel, Property
 
+INTEGER_RANGE = {"Edm.Byte": (0, 255), "Edm.Int16": (-2**15, 2**15 - 1), "Edm.Int32": (-2**31, 2**31 - 1),
+                 "Edm.Int64": (-2**63, 2**63 - 1)}
 NUMERIC = {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte", "Edm.Decimal", "Edm.Double", "Edm.Single"}
 INTEGER = {"Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Byte"}
 
@@ -47,7 +49,8 @@ def coerce(value, prop: Property, model: EntityModel):
     t = prop.type
     try:
         if t in INTEGER:
-            if isinstance(value, bool) or not isinstance(value, int):
+            low, high = INTEGER_RANGE[t]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise CoercionError(t)
             return value
         if t in ("Edm.Decimal", "Edm.Double", "Edm.Single"):
@@ -55,7 +58,7 @@ def coerce(value, prop: Property, model: EntityModel):
                 raise CoercionError(t)
             if isinstance(value, str):
                 return float(Decimal(value))
-            if not isinstance(value, int | float):
+            if not isinstance(value, int | float) or abs(value) > 1e300:
                 raise CoercionError(t)
             return float(value)
         if t == "Edm.Boolean":

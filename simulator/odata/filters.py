@@ -28,6 +28,7 @@ logging.getLogger("odata_query").setLevel(logging.ERROR)
 _lexer = ODataLexer()
 _parser = ODataParser()
 
+ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 SUPPORTED_FUNCTIONS = {"contains", "startswith", "endswith"}
 
 
@@ -110,6 +111,11 @@ class FilterCompiler(AstToSqlAlchemyCoreVisitor):
     def visit_Date(self, node: ast.Date):
         return sa.literal(node.val)
 
+    def visit_Integer(self, node: ast.Integer):
+        if abs(int(node.val)) > 2**63 - 1:
+            raise syntax_error(f"The integer literal '{node.val}' is out of range.")
+        return sa.literal(int(node.val))
+
     def visit_GUID(self, node: ast.GUID):
         return sa.literal(node.val.lower())
 
@@ -142,6 +148,11 @@ class FilterCompiler(AstToSqlAlchemyCoreVisitor):
             if hooked is not None:
                 return hooked
         left, right = node.left, node.right
+        if isinstance(node.comparator, ORDERING) and any(isinstance(side, ast.Boolean | ast.Null)
+                                                          for side in (left, right)):
+            kind = type(node.comparator).__name__
+            raise syntax_error(f"A binary operator with incompatible types was detected. The operator kind "
+                               f"'{kind}' cannot compare a boolean or null literal.")
         if isinstance(left, ast.Identifier) and isinstance(right, ast.String):
             prop = self.entity_set.type.prop(left.name)
             if prop is not None and prop.type == "Edm.Guid":

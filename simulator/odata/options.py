@@ -48,13 +48,16 @@ def split_top_level(text: str, separator: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+INT64_MAX = 2**63 - 1
+
+
 def parse_int(name: str, value: str) -> int:
     try:
         number = int(value)
     except ValueError:
         raise syntax_error(f"Invalid value '{value}' for {name} query option found. "
                            f"The {name} query option requires a non-negative integer value.") from None
-    if number < 0:
+    if number < 0 or number > INT64_MAX:
         raise syntax_error(f"Invalid value '{value}' for {name} query option found. "
                            f"The {name} query option requires a non-negative integer value.")
     return number

@@ -82,7 +82,9 @@ class ODataService:
         return dict(row._mapping)
 
     def entity_url(self, ctx: RequestContext, entity_set: EntitySet, row: dict) -> str:
-        return f"{ctx.root_url}/{entity_set.name}({self.dialect.format_key(entity_set, row)})"
+        """Absolute URL of a row; key values are percent-encoded where a header could not carry them."""
+        key = quote(self.dialect.format_key(entity_set, row), safe="'=,-_.~!$&*+:@")
+        return f"{ctx.root_url}/{entity_set.name}({key})"
 
     @staticmethod
     def link_clauses(table, link: dict | tuple) -> list:

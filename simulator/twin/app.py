@@ -19,10 +19,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.config import SimConfig
-from simulator.dataverse.app import METHODS, VERSIONS, request_context
+from simulator.dataverse.app import VERSIONS
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID, USER_NOT_MEMBER, DataverseDialect
 from simulator.keys import SigningKey
 from simulator.odata.errors import ODataProblem
+from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import VERSION_COLUMN, Store
 from simulator.twin.csdl import read_document
@@ -144,7 +145,7 @@ def build_twin_app(config: SimConfig, key: SigningKey, store: Store | None = Non
         return await run_in_threadpool(service.handle, ctx)
 
     routes = [Route("/api/data/{version}", endpoint, methods=METHODS),
-              Route("/api/data/{version}/{path:path}", endpoint, methods=METHODS)]
+              Route("/api/data/{version}/{path:anypath}", endpoint, methods=METHODS)]
     app = Starlette(routes=routes)
     app.state.service = service
     app.state.twin = twin

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ def changed_copy(tmp_path: Path, old: str, new: str, name: str = "changed.xml") 
     return path
 
 
-@pytest.mark.parametrize("action", ["fetch", "diff", "openapi"])
+@pytest.mark.parametrize("action", ["fetch", "diff", "openapi", "check-cassettes"])
 def test_every_action_has_help(action, capsys):
     with pytest.raises(SystemExit) as exited:
         main(["metadata", action, "--help"])
@@ -166,3 +167,41 @@ def test_openapi_errors_are_clear(tmp_path, capsys):
     assert main(["metadata", "openapi", str(DATAVERSE), "--dialect", "dataverse", "--out",
                  str(blocked / "x.json")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- check-cassettes
+CASSETTES = REPO / "cassettes"
+
+
+def test_check_cassettes_passes_on_the_suites_and_finds_their_metadata(capsys):
+    if not (CASSETTES / "suites").exists():
+        pytest.skip("no committed suite cassettes in this checkout")
+    assert main(["metadata", "check-cassettes", str(CASSETTES / "suites")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Cassette contract check:") and "0 mismatches" in out
+
+
+def test_check_cassettes_names_a_corrupted_interaction(tmp_path, capsys):
+    source = CASSETTES / "contract" / "test_contract" / "test_contract[crm-accounts].json"
+    if not source.exists():
+        pytest.skip("no committed contract cassettes in this checkout")
+    document = json.loads(source.read_text(encoding="utf-8"))
+    index = next(i for i, item in enumerate(document["interactions"])
+                 if item["request"]["method"] == "GET" and item["response"]["status"]["code"] == 200
+                 and (item["response"].get("body") or {}).get("json", {}).get("value"))
+    document["interactions"][index]["response"]["body"]["json"]["value"][0]["numberofemployees"] = "many"
+    copy = tmp_path / "cassettes" / "x" / "accounts.json"
+    copy.parent.mkdir(parents=True)
+    copy.write_text(json.dumps(document), encoding="utf-8")
+    shutil.copytree(CASSETTES / "metadata", tmp_path / "cassettes" / "metadata")
+    out_json = tmp_path / "report.json"
+    assert main(["metadata", "check-cassettes", str(copy.parent), "--json", str(out_json)]) == 1
+    text = capsys.readouterr().out
+    assert f"accounts.json: interaction #{index + 1}: GET" in text and "Response violates schema" in text
+    report = json.loads(out_json.read_text())
+    assert any(m["interaction"] == index + 1 for m in report["mismatches"])
+
+
+def test_check_cassettes_bad_input_exits_2(tmp_path):
+    result = run("metadata", "check-cassettes", str(tmp_path / "none"), "--metadata-dir", str(tmp_path))
+    assert result.returncode == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr

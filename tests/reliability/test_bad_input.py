@@ -17,6 +17,7 @@ import pytest
 
 from harness.metadata import MetadataError, parse_csdl
 from harness.odata import DATAVERSE, FNO, ODataClient, ODataUrlError, Query, parse_literal
+from harness.errors import HarnessError
 from harness.postman import loader
 from harness.postman.errors import CollectionError
 from harness.recording import CassetteFormatError
@@ -110,6 +111,7 @@ def test_malformed_cassette_is_a_clear_error(tmp_path, text, expected):
     with pytest.raises(CassetteFormatError) as caught:
         read_document(path, JsonSerializer())
     assert expected in str(caught.value) and str(path) in str(caught.value)
+    assert isinstance(caught.value, HarnessError)  # the CLI prints it as one line, no traceback
 
 
 # ---------------------------------------------------------------------- CSDL
@@ -130,14 +132,11 @@ def test_malformed_csdl_is_a_clear_error_with_a_line(tmp_path, text, expected):
     assert expected in str(caught.value) and str(path) in str(caught.value)
 
 
-def test_csdl_with_an_undeclared_prefix_is_a_known_gap(tmp_path):
-    """Gap in harness.metadata (reported): an undeclared namespace prefix escapes as lxml's bare
-    ``ValueError('Invalid tag name ...')`` with neither file nor line. This test pins the gap and fails once
-    it is fixed; then assert ``MetadataError`` naming ``metadata.xml`` here instead."""
+def test_csdl_with_an_undeclared_prefix_names_the_file(tmp_path):
     path = _write(tmp_path, "metadata.xml", '<?xml version="1.0"?>\n<edmx:Edmx>\n</edmx:Edmx>\n')
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(MetadataError) as caught:
         parse_csdl(path)
-    assert not isinstance(caught.value, MetadataError) and "metadata.xml" not in str(caught.value)
+    assert "metadata.xml" in str(caught.value) and "namespace prefix" in str(caught.value)
 
 
 # ---------------------------------------------------------------------- OData URLs and literals

@@ -15,11 +15,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import warnings
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import requests
@@ -69,7 +66,6 @@ class Fuzzer:
     def __init__(self) -> None:
         self.server = SimulatorServer().start()
         self.session = requests.Session()
-        self.gaps: Counter = Counter()  # known gaps met, by name (reported at the end of the module)
         c = self.server.config
         self.roots = {
             "crm": self._root("crm", f"{c.crm_url}/api/data/v9.2", user_token(self.server, c.crm_url),
@@ -120,8 +116,6 @@ def fuzzer():
     fuzz = Fuzzer()
     yield fuzz
     fuzz.close()
-    if fuzz.gaps:
-        warnings.warn(f"known simulator gaps met while fuzzing: {dict(fuzz.gaps)}", stacklevel=1)
 
 
 # ---------------------------------------------------------------------- strategies
@@ -250,50 +244,6 @@ def _strategies(root: Root):
 
 
 # ---------------------------------------------------------------------- oracle
-@dataclass(frozen=True)
-class KnownGap:
-    """A simulator defect found by fuzzing and reported to its owner; tolerated here only in its exact
-    form (so a new defect still fails the run), and pinned by a strict xfail test below."""
-
-    name: str
-    applies: Callable[[str, str, str, dict, bytes | None, requests.Response], bool]
-
-
-BIG_INTEGER = re.compile(r"\d{19,}")
-ORDERING_BOOL = re.compile(r"\b(lt|le|gt|ge)\s+(true|false|null)\b")
-
-
-def _non_latin1(path: str, body: bytes | None) -> bool:
-    """Whether the path or a JSON body holds a character outside Latin-1 (JSON escapes count too)."""
-    texts = [path]
-    if body:
-        try:
-            texts.append(json.dumps(json.loads(body), ensure_ascii=False))
-        except ValueError:
-            texts.append(body.decode("utf-8", "replace"))
-    return any(ch > "\xff" for text in texts for ch in text)
-
-
-KNOWN_GAPS = [
-    # Starlette's "{path:path}" is ".*", which does not match a line feed: Starlette answers a plain-text
-    # 404 and the request never reaches the service (all three service apps).
-    KnownGap("newline-in-path", lambda host, method, path, options, body, reply:
-             "\n" in path and reply.status_code == 404 and reply.text == "Not Found"),
-    # An integer beyond SQLite's 64 bits in $skip, in a $filter literal or in a body raises OverflowError in
-    # the shared OData core (500 instead of 400).
-    KnownGap("integer-overflow", lambda host, method, path, options, body, reply:
-             reply.status_code == 500 and (any(BIG_INTEGER.search(v) for v in options.values())
-                                           or bool(body and BIG_INTEGER.search(body.decode("utf-8", "replace"))))),
-    # lt/le/gt/ge against true/false/null reaches SQLAlchemy, which refuses ordering operators with None/True/False.
-    KnownGap("ordering-with-bool-or-null", lambda host, method, path, options, body, reply:
-             reply.status_code == 500 and bool(ORDERING_BOOL.search(options.get("$filter", "")))),
-    # F&O puts a created key with characters outside Latin-1 unencoded into the Location header.
-    KnownGap("fno-location-non-latin1", lambda host, method, path, options, body, reply:
-             host == "fno" and reply.status_code == 500 and method in ("POST", "PATCH", "PUT")
-             and _non_latin1(path, body)),
-]
-
-
 def check_reply(root: Root, reply: requests.Response, described: str) -> None:
     status = reply.status_code
     # 501 is a deliberate answer (Dataverse: a function it does not implement), still in the error shape.
@@ -335,10 +285,6 @@ def run_case(fuzzer: Fuzzer, root: Root, case) -> None:
         reply = fuzzer.session.request(method, url, data=body, headers=sent, timeout=30, allow_redirects=False)
     if reply.status_code >= 500:
         fuzzer.session.close()  # the server drops the connection after a 500
-    for gap in KNOWN_GAPS:
-        if gap.applies(root.host, method, path, options, body, reply):
-            fuzzer.gaps[gap.name] += 1
-            return
     check_reply(root, reply, f"{method} {url} headers={headers} body={body!r}"[:800])
 
 
@@ -354,7 +300,8 @@ def test_no_server_errors_and_native_error_shapes(fuzzer, host):
     fuzz()
 
 
-GAP_REPRODUCTIONS = {
+# Defects the fuzzer found (500s or plain-text answers); each must now get the service's own 4xx error.
+FOUND_BY_FUZZING = {
     "newline-in-path": ("GET", "{set}%0Ax", None),
     "integer-overflow": ("GET", "{set}?$skip=100000000000000000000000", None),
     "filter-integer-overflow": ("GET", "{set}?$filter={number} eq 100000000000000000000000", None),
@@ -363,33 +310,35 @@ GAP_REPRODUCTIONS = {
     "fno-location-non-latin1": ("POST", "CustomerGroups",
                                 {"dataAreaId": "usmf", "CustomerGroupId": "\u2603", "Description": "snow"}),
 }
-GAP_CASES = [("newline-in-path", "crm"), ("newline-in-path", "fno"), ("newline-in-path", "bc"),
-             ("integer-overflow", "fno"), ("integer-overflow", "bc"), ("filter-integer-overflow", "crm"),
-             ("filter-integer-overflow", "fno"), ("ordering-with-bool-or-null", "crm"),
-             ("ordering-with-bool-or-null", "fno"), ("body-integer-overflow", "crm"),
-             ("fno-location-non-latin1", "fno")]
+REGRESSION_CASES = [("newline-in-path", "crm"), ("newline-in-path", "fno"), ("newline-in-path", "bc"),
+                    ("integer-overflow", "fno"), ("integer-overflow", "bc"), ("filter-integer-overflow", "crm"),
+                    ("filter-integer-overflow", "fno"), ("ordering-with-bool-or-null", "crm"),
+                    ("ordering-with-bool-or-null", "fno"), ("body-integer-overflow", "crm")]
 SAMPLE = {"crm": ("accounts", "numberofemployees", "name"), "fno": ("CustomersV3", "CreditLimit", "CustomerGroupId"),
           "bc": ("companies", "id", "name")}
 
 
-@pytest.mark.parametrize("gap, host", GAP_CASES)
-def test_known_gap_still_reproduces(fuzzer, gap, host):
-    """Each tolerated gap, pinned: this fails once the simulator is fixed, so the tolerance gets removed.
-
-    (A plain assertion rather than a strict xfail: rendering xfail tracebacks after a long Hypothesis run
-    has crashed pytest with CPython 3.11's "AST constructor recursion depth mismatch".)
-    """
+@pytest.mark.parametrize("case, host", REGRESSION_CASES)
+def test_fuzzer_findings_get_the_service_error(fuzzer, case, host):
     root = fuzzer.roots[host]
-    method, template, payload = GAP_REPRODUCTIONS[gap]
+    method, template, payload = FOUND_BY_FUZZING[case]
     entity_set, number, text = SAMPLE[host]
     url = f"{root.api}/" + template.format(set=entity_set, number=number, text=text)
     with requests.Session() as session:
         reply = session.request(method, url, json=payload, headers={"Authorization": f"Bearer {root.token}"},
                                 timeout=10)
-    path = url[len(root.api) + 1:].split("?", 1)[0]
-    options = dict(parse_qsl(url.split("?", 1)[1], keep_blank_values=True)) if "?" in url else {}
-    body = json.dumps(payload).encode() if payload is not None else None
-    matching = [g.name for g in KNOWN_GAPS
-                if g.applies(root.host, method, unquote(path), options, body, reply)]
-    assert matching, (f"known gap {gap!r} no longer reproduces on {host} ({method} {url} -> "
-                      f"{reply.status_code}): remove it from KNOWN_GAPS and GAP_CASES")
+    assert 400 <= reply.status_code < 500, (case, reply.status_code, reply.text[:300])
+    check_reply(root, reply, f"{case}: {method} {url}")
+
+
+def test_non_latin1_keys_are_percent_encoded_in_location(fuzzer):
+    root = fuzzer.roots["fno"]
+    method, _, payload = FOUND_BY_FUZZING["fno-location-non-latin1"]
+    with requests.Session() as session:
+        reply = session.post(f"{root.api}/CustomerGroups", json=payload,
+                             headers={"Authorization": f"Bearer {root.token}"}, timeout=10)
+        assert reply.status_code == 201, reply.text[:300]
+        location = reply.headers["Location"]
+        assert "%E2%98%83" in location
+        assert session.get(location, headers={"Authorization": f"Bearer {root.token}"}, timeout=10).status_code == 200
+        session.delete(location, headers={"Authorization": f"Bearer {root.token}"}, timeout=10)

@@ -87,7 +87,7 @@ def test_time_remaining_header_reflects_execution_time(sim_throttling, sim_fault
     _get(f"{crm_api}/WhoAmI", admin_crm_token)
     after = _get(f"{crm_api}/WhoAmI", admin_crm_token)
     used = 1000 - float(after.headers["x-ms-ratelimit-time-remaining-xrm-requests"].replace(",", ""))
-    assert used >= 0.3
+    assert used >= 0.3 - 0.01  # the header has two decimals, so 999.70 may stand for 0.2999... used
 
 
 def test_execution_time_limit_trips_after_it_is_exceeded(sim_throttling, sim_faults, crm_api, admin_crm_token):

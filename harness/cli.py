@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = commands.add_parser("sim", help="run the embedded simulator as a server",
                               description="Run the simulated Entra ID, Dataverse, F&O and Business Central. "
-                                          "Options are those of `python -m simulator` (see `harness sim -- --help`).")
+                                          "Options are those of `python -m simulator`.")
     sim.add_argument("sim_args", nargs=argparse.REMAINDER, help="options for the simulator")
     sim.set_defaults(handler=_sim)
 
@@ -125,6 +125,11 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sim"]:  # every option after "sim" belongs to the simulator (see `harness sim --help`)
+        from simulator.__main__ import main as simulator_main
+
+        return simulator_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(getattr(args, "verbose", False))

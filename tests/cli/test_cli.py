@@ -22,7 +22,8 @@ def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exited:
         main([*command, "--help"])
     assert exited.value.code == 0
-    assert "usage: harness" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ("usage: python -m simulator" if command == ["sim"] else "usage: harness") in out
 
 
 def test_token_shows_claims_but_never_the_token(capsys):

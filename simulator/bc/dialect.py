@@ -23,7 +23,7 @@ from simulator.config import BC_AUDIENCE, SimConfig
 from simulator.identity.verify import TokenRejected, bearer_from_header, verify_access_token
 from simulator.keys import SigningKey
 from simulator.odata.dialect import Dialect
-from simulator.odata.edm import INTEGER, NUMERIC, format_datetime
+from simulator.odata.edm import blank_value, format_datetime
 from simulator.odata.errors import ODataProblem
 from simulator.odata.model import EntityModel, EntitySet, Property
 
@@ -152,15 +152,8 @@ class BcDialect(Dialect):
     # ------------------------------------------------------------------ writes
     def empty_value(self, prop: Property):
         """BC's blanks: "", 0, false, the first option, the empty GUID and 0001-01-01."""
-        enum = self.model.enum(prop.type)
-        if enum is not None:
-            return next(iter(enum.members))
-        if prop.type in INTEGER:
-            return 0
-        if prop.type in NUMERIC:
-            return 0.0
-        return {"Edm.Boolean": False, "Edm.Guid": EMPTY_GUID, "Edm.Date": BLANK_DATE,
-                "Edm.DateTimeOffset": BLANK_DATETIME}.get(prop.type, "")
+        return blank_value(prop, self.model, {"Edm.Boolean": False, "Edm.Guid": EMPTY_GUID,
+                                              "Edm.Date": BLANK_DATE, "Edm.DateTimeOffset": BLANK_DATETIME})
 
     def fill_defaults(self, entity_set: EntitySet, values: dict) -> None:
         for prop in entity_set.type.properties:

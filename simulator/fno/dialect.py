@@ -24,7 +24,7 @@ from simulator.fno.numbering import NumberSequences
 from simulator.identity.verify import TokenRejected, bearer_from_header, verify_access_token
 from simulator.keys import SigningKey
 from simulator.odata.dialect import Dialect
-from simulator.odata.edm import INTEGER, NUMERIC
+from simulator.odata.edm import blank_value
 from simulator.odata.errors import ODataProblem
 from simulator.odata.model import EntityModel, EntitySet, Property
 from simulator.odata.store import VERSION_COLUMN
@@ -176,16 +176,9 @@ class FnoDialect(Dialect):
             return info.defaults[prop.name]
         if prop.name in info.nullable:
             return None
-        enum = self.model.enum(prop.type)
-        if enum is not None:
-            return next(iter(enum.members))
-        if prop.type in INTEGER:
-            return 0
-        if prop.type in NUMERIC:
-            return 0.0
-        return {"Edm.Boolean": False, "Edm.Guid": EMPTY_GUID, "Edm.Date": "1900-01-01",
-                "Edm.DateTimeOffset": EMPTY_DATE if prop.name in info.date_only else EMPTY_DATETIME,
-                }.get(prop.type, "")
+        return blank_value(prop, self.model, {
+            "Edm.Boolean": False, "Edm.Guid": EMPTY_GUID, "Edm.Date": "1900-01-01",
+            "Edm.DateTimeOffset": EMPTY_DATE if prop.name in info.date_only else EMPTY_DATETIME})
 
     def fill_defaults(self, entity_set: EntitySet, values: dict) -> None:
         info = TABLES[entity_set.name]

@@ -96,3 +96,19 @@ def to_json(value, prop: Property):
     if prop.type in ("Edm.Decimal", "Edm.Double", "Edm.Single"):
         return float(value)
     return value
+
+
+def blank_value(prop: Property, model: EntityModel, blanks: dict[str, object]):
+    """The value a service stores for a field nobody set (F&O and BC never store null).
+
+    Enums take their first member, numbers zero; ``blanks`` gives the rest by Edm type
+    (booleans, GUIDs, dates differ per service); anything else is the empty string.
+    """
+    enum = model.enum(prop.type)
+    if enum is not None:
+        return next(iter(enum.members))
+    if prop.type in INTEGER:
+        return 0
+    if prop.type in NUMERIC:
+        return 0.0
+    return blanks.get(prop.type, "")

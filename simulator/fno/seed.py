@@ -58,7 +58,7 @@ def seed_fno(service, config: SimConfig) -> None:
 
         for number, (company, name, alias, street, city, state, zip_code) in enumerate(COMPANIES):
             insert("LegalEntities", {
-                "LegalEntityId": company, "Name": name, "NameAlias": alias, "PartyNumber": f"{number + 1:09d}",
+                "LegalEntityId": company, "Name": name, "NameAlias": alias[:20], "PartyNumber": f"{number + 1:09d}",
                 "CompanyName": name, "AddressStreet": street, "AddressCity": city, "AddressState": state,
                 "AddressZipCode": zip_code, "AddressCountryRegionId": "USA" if city else "",
                 "FullPrimaryAddress": f"{street}\n{city}, {state} {zip_code}\nUSA" if city else "",

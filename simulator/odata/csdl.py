@@ -90,6 +90,12 @@ def build_csdl(model: EntityModel, references: bool = True) -> bytes:
                              EntityType=q + entity_set.type.name)
         for nav in entity_set.type.navigations:
             etree.SubElement(s, f"{{{EDM}}}NavigationPropertyBinding", Path=nav.name, Target=nav.target_set)
+        if not entity_set.writable:  # say so, the way Capabilities annotations do in real services
+            for term, flag in (("InsertRestrictions", "Insertable"), ("UpdateRestrictions", "Updatable"),
+                               ("DeleteRestrictions", "Deletable")):
+                ann = _annotation(s, f"Org.OData.Capabilities.V1.{term}")
+                record = etree.SubElement(ann, f"{{{EDM}}}Record")
+                etree.SubElement(record, f"{{{EDM}}}PropertyValue", Property=flag, Bool="false")
     for op in model.operations:
         tag = "FunctionImport" if op.kind == "Function" else "ActionImport"
         attr = "Function" if op.kind == "Function" else "Action"

@@ -10,22 +10,13 @@ from __future__ import annotations
 
 from harness.contract.baseline import KnownIssue
 
-ST_STATUS, ST_SCHEMA = "ST103", "ST108"
 
-SIMULATOR_ISSUES = (
-    KnownIssue(
-        "systemusers-read-only",
-        "the simulator serves systemusers read-only (405) while its $metadata does not say so "
-        "(no Capabilities.InsertRestrictions); real Dataverse lets administrators create users",
-        roots=("crm",), operations=("POST /systemusers",), codes=(ST_STATUS,), status=405),
-    KnownIssue(
-        "fno-legalentities-seed-too-long",
-        "F&O seed data: LegalEntities.NameAlias values longer than the MaxLength=20 the $metadata declares "
-        "('Contoso Entertainment')",
-        roots=("fno",), operations=("GET /LegalEntities*",), codes=(ST_SCHEMA,), message_pattern=r"NameAlias"),
-)
+SIMULATOR_ISSUES: tuple[KnownIssue, ...] = ()
 
 # Found by this suite and fixed in the simulator since (kept here as a record, no longer accepted):
 # - a line break (%0A) in a key made Starlette answer a plain-text 404 (routes now use `anypath`);
 # - a created key outside Latin-1 went unencoded into Location -> 500 (entity URLs are percent-encoded);
-# - a $skip/$top beyond 64-bit integers raised OverflowError -> 500 (now 400).
+# - a $skip/$top beyond 64-bit integers raised OverflowError -> 500 (now 400);
+# - systemusers answered POST with 405 while $metadata did not say so (read-only sets now carry
+#   Capabilities Insert/Update/DeleteRestrictions);
+# - F&O LegalEntities.NameAlias seed values were longer than the declared MaxLength=20.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from harness.contract.baseline import KnownIssue
 
-
 SIMULATOR_ISSUES: tuple[KnownIssue, ...] = ()
 
 # Found by this suite and fixed in the simulator since (kept here as a record, no longer accepted):

@@ -251,7 +251,7 @@ class Target:
 def open_target(kind: str, env_file: str | None) -> Iterator[Target]:
     """Start the simulator (``sim``) or read ``.env`` (``live``) for the duration of the run."""
     from harness.auth import MemoryTokenCache, TokenBroker
-    from harness.postman.plugin import BrokerTokenProvider
+    from harness.postman.oauth2 import BrokerTokenProvider
 
     if kind == "none":
         with TokenBroker(MemoryTokenCache()) as broker:

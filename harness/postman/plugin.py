@@ -11,12 +11,16 @@ rest of the iteration.
 Collections are collected from ``collections/`` under the rootdir (when pytest runs its default
 paths) and from every ``--postman PATH``. See ``collections/README.md`` for the environment file
 convention and the variables the harness supplies against the simulator.
+
+When the run names a record mode (this repository's pytest.ini does), every item records into and
+replays from its own cassette through pytest-recording, with the variables it had before it ran,
+its dynamic values, clock and random seed (:mod:`harness.postman.cassette`), so a replayed item
+needs neither the simulator nor the items before it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,17 +30,21 @@ from typing import Any
 import pytest
 import requests
 
-from harness.auth import AuthError, MemoryTokenCache, TokenBroker
+from harness.auth import MemoryTokenCache, TokenBroker
 from harness.errors import HarnessError
+from harness.postman.cassette import RECORD, ItemCassette, secret_values
 from harness.postman.errors import CollectionError
 from harness.postman.loader import load_collection, load_data_file, load_environment
 from harness.postman.model import Collection, RequestItem
+from harness.postman.oauth2 import BrokerTokenProvider
 from harness.postman.report import WARNING
 from harness.postman.results import ItemExecution
 from harness.postman.runner import CollectionRunner
 from harness.postman.target import SIMULATOR_VARIABLES, needs_simulator, simulator_variables
 from harness.postman.variables import VariableScope
-from harness.settings.target import BC_AUDIENCE, TargetSettings
+from harness.recording.naming import cassette_name
+from harness.recording.state import add_known_secrets
+from harness.settings.target import TargetSettings
 
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"
@@ -123,134 +131,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-# --------------------------------------------------------------------------- oauth2 tokens
-_ENTRA_TOKEN_URL = re.compile(r"^(?P<authority>https?://[^?#]+?)/(?P<tenant>[^/?#]+)/oauth2/(?P<v2>v2\.0/)?token/?$",
-                              re.IGNORECASE)
-# Postman's grant_type values -> the harness's grants
-_POSTMAN_GRANTS = {"client_credentials": "client_credentials", "password_credentials": "password",
-                   "password": "password", "refresh_token": "refresh_token",
-                   "authorization_code": "authorization_code", "authorization_code_with_pkce": "authorization_code"}
-# what an auth-block setting is called in messages (TargetSettings.keys: field -> "where to fix it")
-_OAUTH2_KEYS = {"url": "oauth2 scope/resource", "resource": "oauth2 resource", "scope": "oauth2 scope",
-                "tenant_id": "oauth2 accessTokenUrl", "authority": "oauth2 accessTokenUrl",
-                "client_id": "oauth2 clientId", "client_secret": "oauth2 clientSecret",
-                "username": "oauth2 username", "password": "oauth2 password", "grant_type": "oauth2 grant_type",
-                "refresh_token": "oauth2 refreshToken", "token_version": "oauth2 accessTokenUrl"}
-
-
-def _param(params: Mapping[str, Any], *names: str) -> str:
-    """First non-empty setting; newer exports store some as ``{"<token url>": value}``."""
-    for name in names:
-        value = params.get(name)
-        if isinstance(value, dict):
-            value = next((v for v in value.values() if v not in (None, "")), None)
-        if value not in (None, ""):
-            return str(value).strip()
-    return ""
-
-
-def oauth2_audience(params: Mapping[str, Any]) -> str:
-    """The audience an ``oauth2`` block asks for: ``resource``/``audience``, else a URL scope's resource
-    (``https://org.crm.dynamics.com/.default`` → ``https://org.crm.dynamics.com``)."""
-    explicit = _param(params, "resource", "audience")
-    if explicit:
-        return explicit.rstrip("/")
-    for scope in _param(params, "scope").split():
-        if "://" in scope:
-            return (scope.rsplit("/", 1)[0] if scope.count("/") > 2 else scope).rstrip("/")
-    return ""
-
-
-class BrokerTokenProvider:
-    """``postman_token_provider`` backed by the harness's :class:`TokenBroker` (Newman cannot do this).
-
-    An ``oauth2`` block's ``accessTokenUrl``/``grant_type``/``clientId``/``clientSecret``/``scope``/
-    ``username``/``password`` become a :class:`TargetSettings`, so the grant, the token cache and
-    renewals are the harness's own. A block whose scope or resource names the audience of a
-    configured target — with no other app or user — reuses that target's provider, so a
-    collection needs no credentials at all. A block it cannot use falls back to the exported
-    ``accessToken`` when there is one; otherwise, and when the grant fails, :class:`AuthError` is
-    raised, which the runner reports as the request's error.
-    """
-
-    def __init__(self, broker: TokenBroker,
-                 targets: Mapping[str, TargetSettings] | Callable[[], Mapping[str, TargetSettings]] = ()):
-        self.broker = broker
-        self._targets = targets
-
-    def targets(self) -> Mapping[str, TargetSettings]:
-        found = self._targets() if callable(self._targets) else self._targets
-        return found or {}
-
-    def __call__(self, params: dict[str, Any]) -> str:
-        try:
-            settings = self.settings_for(params)
-        except AuthError:
-            if _param(params, "accessToken"):
-                return ""  # a block the harness cannot use, with an exported token: send that, as Newman does
-            raise
-        return self.broker.token(settings).value.reveal()
-
-    def settings_for(self, params: Mapping[str, Any]) -> TargetSettings:
-        grant_name = _param(params, "grant_type", "grantType")
-        grant = _POSTMAN_GRANTS.get(grant_name) if grant_name else None
-        if grant_name and grant is None:
-            raise AuthError(f"oauth2 auth: grant_type '{grant_name}' is not supported (use client_credentials, "
-                            "password_credentials, refresh_token, or a harness target for authorization_code)")
-        audience = oauth2_audience(params)
-        known = self._known_target(audience, params, grant)
-        if known is not None:
-            return known
-        token_url = _param(params, "accessTokenUrl", "tokenUrl")
-        if not token_url:
-            raise AuthError("oauth2 auth: no accessTokenUrl, and the scope/resource "
-                            f"({audience or 'none'}) is not the audience of a configured target")
-        match = _ENTRA_TOKEN_URL.match(token_url)
-        if match is None:
-            raise AuthError(f"oauth2 auth: accessTokenUrl {token_url} is not an Entra ID token endpoint "
-                            "(<authority>/<tenant>/oauth2/token or .../oauth2/v2.0/token)")
-        if not audience:
-            raise AuthError("oauth2 auth: set scope (e.g. https://<org>.crm.dynamics.com/.default) or resource, "
-                            "so the token has an audience")
-        if grant is None:
-            grant = "password" if _param(params, "username") else "client_credentials"
-        if grant == "authorization_code":
-            raise AuthError("oauth2 auth: the authorization_code grant needs a browser sign-in; configure a harness "
-                            "target for this audience ({P}_GRANT_TYPE=authorization_code in .env) instead")
-        return TargetSettings(
-            name=self._name_for(audience), url=audience, grant_type=grant,
-            token_version="v2" if match.group("v2") else "v1", tenant_id=match.group("tenant"),
-            client_id=_param(params, "clientId", "client_id") or None,
-            client_secret=_param(params, "clientSecret", "client_secret") or None,
-            username=_param(params, "username") or None, password=_param(params, "password") or None,
-            refresh_token=_param(params, "refreshToken", "refresh_token") or None,
-            authority=match.group("authority"), resource=audience, scope=tuple(_param(params, "scope").split()),
-            keys=_OAUTH2_KEYS)
-
-    def _known_target(self, audience: str, params: Mapping[str, Any], grant: str | None) -> TargetSettings | None:
-        if not audience:
-            return None
-        client_id = _param(params, "clientId", "client_id")
-        username = _param(params, "username")
-        for target in self.targets().values():
-            if target.audience.rstrip("/").lower() != audience.lower():
-                continue
-            if client_id and client_id != target.client_id:
-                continue
-            if (grant and grant != target.grant_type) or (username and username != target.username):
-                continue
-            return target
-        return None
-
-    def _name_for(self, audience: str) -> str:
-        for name, target in self.targets().items():
-            if target.audience.rstrip("/").lower() == audience.lower():
-                return name
-        if audience.rstrip("/") == BC_AUDIENCE:
-            return "bc"
-        return "fno" if ".operations." in audience.lower() else "crm"
-
-
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
 def postman_session():
@@ -285,9 +165,22 @@ def postman_token_provider(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
-def postman_dynamic_values():
-    """A ``DynamicValues`` store for the item (the cassette layer overrides it); ``None`` = the run's own."""
-    return None
+def postman_cassette(request: pytest.FixtureRequest) -> ItemCassette | None:
+    """The item's cassette and run state when the item records or replays (see :func:`uses_cassettes`)."""
+    if request.node.get_closest_marker("vcr") is None:
+        return None
+    try:
+        cassette = request.getfixturevalue("vcr")
+    except pytest.FixtureLookupError:  # pytest-recording is not loaded
+        return None
+    return ItemCassette.open(cassette) if cassette is not None else None
+
+
+@pytest.fixture
+def postman_dynamic_values(postman_cassette: ItemCassette | None):
+    """The ``DynamicValues`` store of the item: recorded into / replayed from its cassette; ``None``
+    (the run's own store) without one. Override it to supply your own."""
+    return postman_cassette.dynamic if postman_cassette is not None else None
 
 
 # --------------------------------------------------------------------------- collection
@@ -354,7 +247,6 @@ class CollectionSession:
         runner = self.runner_for(request)
         runner.token_provider = request.getfixturevalue("postman_token_provider")
         session = request.getfixturevalue("postman_session")
-        dynamic = request.getfixturevalue("postman_dynamic_values")
         position = runner.items.index(item)
         flow = self.flow.get(iteration)
         if flow == STOP:
@@ -362,7 +254,25 @@ class CollectionSession:
                   f"'{self.jumped_by.get(iteration, '?')}'")
         if flow is not None and position < flow:
             _skip(f"skipped: '{self.jumped_by.get(iteration, '?')}' called setNextRequest past this request")
-        executions = [runner.run_item(item, iteration, session=session, dynamic_values=dynamic)]
+        cassette: ItemCassette | None = request.getfixturevalue("postman_cassette")
+        dynamic = request.getfixturevalue("postman_dynamic_values")
+        determinism = cassette.determinism if cassette is not None else None
+        if cassette is not None:
+            if cassette.mode == RECORD:
+                add_known_secrets(request.config, secret_values(runner))
+            cassette.begin(runner)
+        try:
+            return self._run_from(runner, item, position, iteration,
+                                  lambda node: runner.run_item(node, iteration, session=session,
+                                                               dynamic_values=dynamic, determinism=determinism))
+        finally:
+            if cassette is not None:
+                cassette.finish(item.path, iteration, dynamic if dynamic is not None else cassette.dynamic)
+
+    def _run_from(self, runner: CollectionRunner, item: RequestItem, position: int, iteration: int,
+                  run_one: Callable[[RequestItem], ItemExecution]) -> list[ItemExecution]:
+        """Run ``item``, then follow ``setNextRequest`` jumps back (loops) inside this pytest item."""
+        executions = [run_one(item)]
         current = position
         while True:
             last = executions[-1]
@@ -388,8 +298,7 @@ class CollectionSession:
                 raise PostmanItemFailure(f"setNextRequest loop: {len(executions)} requests run from "
                                          f"'{item.path}' without leaving the loop")
             current = target
-            executions.append(runner.run_item(runner.items[target], iteration, session=session,
-                                              dynamic_values=dynamic))
+            executions.append(run_one(runner.items[target]))
         return executions
 
 
@@ -494,6 +403,16 @@ def _unique_name(parent: pytest.Collector, name: str) -> str:
     return candidate
 
 
+def uses_cassettes(config: pytest.Config) -> bool:
+    """Postman items record into / replay from cassettes when the run names a record mode
+    (``--record-mode``; this repository's pytest.ini sets ``none``) and recording is not disabled.
+    Without a record mode they run against the target, as before cassettes existed."""
+    if not config.pluginmanager.hasplugin("recording"):
+        return False
+    return (config.getoption("record_mode", default=None) is not None
+            and not config.getoption("disable_recording", default=False))
+
+
 def make_item(parent: pytest.Collector, item: RequestItem, iteration: int, state: CollectionSession) -> PostmanItem:
     name = item.name if state.iterations == 1 else f"{item.name}[iteration-{iteration + 1}]"
     name = _unique_name(parent, name)
@@ -506,6 +425,11 @@ def make_item(parent: pytest.Collector, item: RequestItem, iteration: int, state
     node.postman_item = item
     node.postman_iteration = iteration
     node.add_marker(pytest.mark.postman)
+    if uses_cassettes(parent.config):
+        # <cassette dir>/<collection folder>/<stem>/<test id below the file>.json, e.g.
+        # cassettes/collections/fno-crud/CustomersV3--Create-customer-<hash>.json
+        node.add_marker(pytest.mark.vcr)
+        node.add_marker(pytest.mark.default_cassette(cassette_name(None, node.nodeid.split("::", 1)[1])))
     node.add_marker(pytest.mark.postman_collection(state.collection.name))
     for folder in item.folder_path:
         node.add_marker(pytest.mark.postman_folder(folder))
@@ -527,7 +451,17 @@ class PostmanItem(pytest.Function):
     def repr_failure(self, excinfo, style=None):
         if excinfo.errisinstance(PostmanItemFailure) or excinfo.errisinstance(HarnessError):
             return str(excinfo.value)
+        if _is_replay_error(excinfo.value):  # the recording layer's explanation says it all
+            return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
+
+
+def _is_replay_error(exc: BaseException) -> bool:
+    try:
+        from vcr.errors import CannotOverwriteExistingCassetteException
+    except ImportError:  # pragma: no cover - vcrpy is a dependency
+        return False
+    return isinstance(exc, CannotOverwriteExistingCassetteException)
 
 
 def _describe(execution: ItemExecution) -> list[str]:

@@ -22,6 +22,7 @@ import requests
 
 from harness.errors import HarnessError
 from harness.postman.auth import TokenProvider, apply_auth
+from harness.postman.determinism import ScriptDeterminism
 from harness.postman.dynamic import KNOWN_DYNAMIC, DynamicValues
 from harness.postman.errors import CollectionError, UnresolvedVariableError
 from harness.postman.loader import load_collection, load_data_file, load_environment
@@ -149,7 +150,7 @@ class CollectionRunner:
             self.items = self.collection.select(folder)
             if not self.items:
                 raise CollectionError(f"no folder or request named '{folder}'", file=self.collection.source)
-        self._register_secrets()
+        self.register_secrets()
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -161,7 +162,8 @@ class CollectionRunner:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _register_secrets(self) -> None:
+    def register_secrets(self) -> None:
+        """Register the secret-looking (and declared secret) variable values for redaction."""
         for scope in (self.environment, self.globals, self.collection_variables, self.harness, self.dotenv):
             register_variables(scope.values, scope.secret_keys)
 
@@ -214,16 +216,21 @@ class CollectionRunner:
 
     # ------------------------------------------------------------------ one item
     def run_item(self, item: RequestItem, iteration: int, *, session: requests.Session | None = None,
-                 dynamic_values: DynamicValues | None = None) -> ItemExecution:
-        """Run one request with its scripts against the shared scopes (one Newman "execution")."""
+                 dynamic_values: DynamicValues | None = None,
+                 determinism: ScriptDeterminism | None = None) -> ItemExecution:
+        """Run one request with its scripts against the shared scopes (one Newman "execution").
+
+        ``dynamic_values`` and ``determinism`` (the scripts' clock and random seeds) are given by
+        the cassette layer, so a replayed item sends exactly what it sent when it was recorded.
+        """
         session = session or self.session
-        dynamic = dynamic_values or self.dynamic
+        dynamic = dynamic_values if dynamic_values is not None else self.dynamic
         execution = ItemExecution(item=item, iteration=iteration)
         local = VariableScope("local")
         data = VariableScope.from_mapping("iterationData", self.data_row(iteration))
         info = {"iteration": iteration, "iterationCount": self.iterations, "requestName": item.name,
                 "requestId": item.id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.collection.source}#{item.path}"))}
-        context = _ItemContext(self, item, execution, local, data, info, session, dynamic)
+        context = _ItemContext(self, item, execution, local, data, info, session, dynamic, determinism)
 
         request_json = item.request_copy()
         for node in item.chain():
@@ -345,7 +352,8 @@ class _ItemContext:
     """Per-item state shared by the item's scripts: local scope, data row, info, session."""
 
     def __init__(self, runner: CollectionRunner, item: RequestItem, execution: ItemExecution, local: VariableScope,
-                 data: VariableScope, info: dict, session: requests.Session, dynamic: DynamicValues):
+                 data: VariableScope, info: dict, session: requests.Session, dynamic: DynamicValues,
+                 determinism: ScriptDeterminism | None = None):
         self.runner = runner
         self.item = item
         self.execution = execution
@@ -354,6 +362,7 @@ class _ItemContext:
         self.info = info
         self.session = session
         self.dynamic = dynamic
+        self.determinism = determinism
 
     def resolver(self) -> VariableResolver:
         r = self.runner
@@ -398,8 +407,11 @@ class _ItemContext:
             event=event, code=code, location=location, scopes=scopes, request=request_json, response=response_json,
             info={**self.info, "eventName": event}, environment_name=r.environment.name,
             item_location=[*self.item.folder_path, self.item.name], current=current, cookies=self._cookies(),
-            dynamic_pool=self._pool(code))
+            dynamic_pool=self._pool(code),
+            determinism=self.determinism.script_options() if self.determinism is not None else None)
         outcome = r.engine.run(script, send_request=self._send_from_script)
+        if self.determinism is not None:
+            self.determinism.absorb(outcome.determinism)
         if outcome.scopes:
             r.environment.replace_all(outcome.scopes.get("environment", r.environment.values))
             r.globals.replace_all(outcome.scopes.get("globals", r.globals.values))

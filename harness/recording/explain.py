@@ -58,6 +58,13 @@ def _candidates(cassette: Any, request: Any, names: tuple[str, ...]) -> list[tup
     return [(index, played, recorded, failed) for _, index, played, recorded, failed in ranked]
 
 
+def rerecord_target(nodeid: str) -> str:
+    """What to record again: the test, or for a Postman item its whole collection file (its items
+    share variables, so one item recorded alone would not see the token and ids the others made)."""
+    path = nodeid.split("::", 1)[0]
+    return path if path.endswith(".postman_collection.json") else nodeid
+
+
 def explain(exc: Any, nodeid: str | None = None, rootdir: Path | None = None) -> str:
     """The message for a request the cassette could not answer."""
     cassette = exc.cassette
@@ -92,7 +99,7 @@ def explain(exc: Any, nodeid: str | None = None, rootdir: Path | None = None) ->
                         lines.append(f"      {name + ':' if number == 0 else ' ' * (len(name) + 1)} {line}")
             else:
                 lines.append(f"      differs in {', '.join(name for name, _ in failed)}")
-    target = f'"{nodeid}" ' if nodeid else ""
+    target = f'"{rerecord_target(nodeid)}" ' if nodeid else ""
     lines.append(f"  to record it again: pytest {target}--record-mode=rewrite   (records from --target, "
                  "the embedded simulator by default; see cassettes/README.md)")
     return "\n".join(redact(line) for line in lines)

@@ -40,8 +40,8 @@ def module_folder(module_path: Path, rootdir: Path) -> Path:
     """``suites/test_crm_crud`` for ``<rootdir>/tests/suites/test_crm_crud.py``."""
     try:
         relative = module_path.resolve().relative_to(rootdir.resolve())
-    except ValueError:
-        return Path(module_path.stem)
+    except ValueError:  # outside the rootdir (pytest --postman /elsewhere/x.postman_collection.json)
+        return Path(_UNSAFE.sub("-", module_path.name.split(".")[0] or module_path.stem))
     parts = list(relative.with_suffix("").parts)
     if len(parts) > 1 and parts[0] in _TEST_ROOTS:
         parts = parts[1:]

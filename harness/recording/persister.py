@@ -25,7 +25,7 @@ from typing import Any
 
 from vcr.persisters.filesystem import CassetteNotFoundError
 
-from harness.recording.instance import InstanceMap, map_interaction
+from harness.recording.instance import InstanceMap, map_interaction, map_strings
 from harness.recording.interactions import (
     CassetteFormatError,
     check_document,
@@ -108,6 +108,8 @@ def scrub_document(interactions: list[dict[str, Any]], metadata: dict[str, Any] 
         metadata = scrubber.scrub_value(metadata)
     if not context.instance.empty:
         interactions = [map_interaction(item, context.instance.hide) for item in interactions]
+        if metadata:  # e.g. a Postman item's saved variables hold @odata.nextLink URLs
+            metadata = map_strings(metadata, context.instance.hide)
     return interactions, metadata
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,3 +28,14 @@ def state_of(config: pytest.Config) -> RecordingState:
     if state is None:
         state = config.stash[STATE_KEY] = RecordingState()
     return state
+
+
+def add_known_secrets(config: pytest.Config, secrets: Iterable[tuple[str, str]]) -> None:
+    """Values (with a placeholder label) the persister scrubs wherever they appear, in addition to the
+    targets' passwords and secrets: e.g. a Postman environment's ``"type": "secret"`` entries."""
+    state = state_of(config)
+    context = state.context or RecordingContext()
+    known = {value for value, _ in context.known_secrets}
+    new = tuple((value, label) for value, label in dict(secrets).items() if value and value not in known)
+    if new:
+        state.context = dataclasses.replace(context, known_secrets=context.known_secrets + new)

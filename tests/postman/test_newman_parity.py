@@ -201,16 +201,32 @@ def test_failures_and_script_errors_agree_with_newman(failure_runs):
     assert [f["source"]["name"] for f in report["run"]["failures"] if f["at"] == "request"] == ["Connection refused"]
 
 
-def test_chai_failure_messages_match_newman(failure_runs):
-    """Beyond the verdicts: chai's messages for ``pm.expect``/``pm.response.to`` failures are Newman's."""
+def _first_line(name: str, message: str) -> str:
+    """Newman's JSONError messages end in a code frame (``...at 1:1\\n\\n^``); the sandbox gives the first line."""
+    return message.split("\n", 1)[0] if name == "JSONError" else message
+
+
+def test_failure_messages_match_newman(failure_runs):
+    """Beyond the verdicts: every failed assertion has Newman's error name and message — chai's
+    messages for ``pm.expect``/``pm.response.to``, legacy ``tests[...]`` ("expected false to be
+    truthy"), whatever a ``pm.test`` throws (a string: the test's name), and ``pm.response`` after a
+    refused connection (an empty response: "expected PostmanResponse{ …(5) } to have property 'code'")."""
     report, result = failure_runs
-    theirs = {(e["item"]["name"], a["assertion"]): a["error"]["message"] for e in newman_executions(report)
-              for a in e.get("assertions", []) if a.get("error") and a["error"]["name"] == "AssertionError"}
-    ours = {(e.item.name, a.name): a.error_message for e in result.executions for a in e.failed_assertions
-            if not a.legacy and e.request_error is None and a.error_name == "AssertionError"}
-    assert len(ours) >= 7 and set(ours) <= set(theirs)
+    theirs = {(e["item"]["name"], a["assertion"]): (a["error"]["name"], _first_line(a["error"]["name"],
+                                                                                    a["error"]["message"]))
+              for e in newman_executions(report) for a in e.get("assertions", []) if a.get("error")}
+    ours = {(e.item.name, a.name): (a.error_name, a.error_message) for e in result.executions
+            for a in e.failed_assertions}
+    assert set(ours) == set(theirs)
     mismatched = {key: (message, theirs.get(key)) for key, message in ours.items() if theirs.get(key) != message}
     assert not mismatched
+    assert ours[("WhoAmI with wrong expectations", "legacy failing check")] == (
+        "AssertionError", "expected false to be truthy")
+    assert ours[("Errors inside pm.test", "a thrown string fails the test")] == (
+        "AssertionError", "a thrown string fails the test")
+    assert ours[("Connection refused", "status 200")] == (
+        "AssertionError", "expected PostmanResponse{ \u2026(5) } to have property 'code'")
+    assert sum(1 for item, _ in ours if item == "Connection refused") == 10
 
 
 @pytest.mark.parametrize("data, iterations", [

@@ -17,7 +17,7 @@ import pytest
 from harness.auth import AuthError, MemoryTokenCache, TokenBroker
 from harness.cli import main
 from harness.postman import CollectionRunner, load_collection
-from harness.postman.plugin import BrokerTokenProvider, oauth2_audience
+from harness.postman.oauth2 import BrokerTokenProvider, oauth2_audience
 from harness.postman.target import simulator_variables
 from harness.secrets import Secret
 from harness.settings.target import TargetSettings

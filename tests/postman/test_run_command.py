@@ -79,12 +79,12 @@ def test_failures_are_listed_and_exit_1(capsys):
     status, out, err = harness_run(capsys, FAILURES)
     assert status == 1
     executed, failed = row(out, "assertions")
-    assert executed == 27 and failed == 12
+    assert executed == 40 and failed == 25
     assert row(out, "requests") == (10, 1)
     assert row(out, "test-scripts")[1] == 2 and row(out, "prerequest-scripts") == (1, 1)
     numbered = re.findall(r"^ (\d+)\. +(\w+) ", out, flags=re.MULTILINE)
     assert [int(n) for n, _ in numbered] == list(range(1, len(numbered) + 1))
-    assert len(numbered) == 12 + 3 + 1  # failed assertions, script errors, the request error
+    assert len(numbered) == 25 + 3 + 1  # failed assertions, script errors, the request error
     assert 'inside "Checks / WhoAmI with wrong expectations"' in out
     assert "at prerequest-script" in out and "at request" in out and "at assertion:1 in test-script" in out
     # script errors carry their number in the failure list, in the order things happened
@@ -103,7 +103,7 @@ def test_subprocess_exit_codes_and_silenced_cli(tmp_path):
     failing = run_subprocess(FAILURES, "-r", "json", "--reporter-json-export", report)
     assert failing.returncode == 1, failing.stderr
     assert failing.stdout == "" and "Traceback" not in failing.stderr  # -r json alone silences cli
-    assert json.loads(report.read_text())["run"]["stats"]["assertions"]["failed"] == 12
+    assert json.loads(report.read_text())["run"]["stats"]["assertions"]["failed"] == 25
     suppressed = run_subprocess(FAILURES, "-x", "--silent")
     assert suppressed.returncode == 0 and suppressed.stdout == ""
     broken = tmp_path / "broken.postman_collection.json"
@@ -151,7 +151,7 @@ def test_every_reporter_writes_its_file(tmp_path, capsys):
     assert status == 1 and "↳ Syntax error" in out
     report = json.loads(paths["json"].read_text())
     run = report["run"]
-    assert run["stats"]["assertions"] == {"total": 27, "pending": 0, "failed": 12}
+    assert run["stats"]["assertions"] == {"total": 40, "pending": 0, "failed": 25}
     assert set(run["stats"]) == {"iterations", "items", "scripts", "prerequests", "requests", "tests", "assertions",
                                  "testScripts", "prerequestScripts"}
     assert len(run["executions"]) == 10 and report["collection"]["info"]["name"].startswith("Parity")
@@ -161,7 +161,7 @@ def test_every_reporter_writes_its_file(tmp_path, capsys):
     assert whoami["assertions"][4] == {"assertion": "skipped on purpose", "skipped": True}
     assert {f["at"] for f in run["failures"]} >= {"request", "test-script", "prerequest-script",
                                                   "assertion:0 in test-script"}
-    assert len(run["failures"]) == 16 and run["error"] is None
+    assert len(run["failures"]) == 29 and run["error"] is None
 
     suites = ET.parse(paths["junit"]).getroot()
     suite = suites.find("testsuite")
@@ -174,7 +174,7 @@ def test_every_reporter_writes_its_file(tmp_path, capsys):
     assert [e.get("type") for e in by_name["Script errors / Test script throws"].findall("error")] == ["ReferenceError"]
     refused = by_name["Script errors / Connection refused"]
     assert [e.get("type") for e in refused.findall("error")] == ["RequestError"] and refused.find("failure") is not None
-    assert sum(len(c.findall("failure")) for c in cases) == 12
+    assert sum(len(c.findall("failure")) for c in cases) == 25
     assert by_name["Get token"].find("failure") is None and by_name["Get token"].find("error") is None
     assert (suite.get("failures"), suite.get("errors")) == ("4", "4")
 

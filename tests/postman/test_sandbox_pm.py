@@ -166,7 +166,7 @@ tests['getters'] = postman.getEnvironmentVariable('token') === '12345' && postma
         info={"eventName": "test", "iteration": 1, "iterationCount": 2, "requestName": "R", "requestId": "x"})
     assert results(outcome) == {"responseCode": None, "responseHeaders": None, "responseTime": None,
                                 "getResponseHeader": None, "environment object": None, "request object": None,
-                                "json parsed": None, "a failing legacy test": "a failing legacy test", "getters": None}
+                                "json parsed": None, "a failing legacy test": "expected false to be truthy", "getters": None}
     assert all(a.legacy for a in outcome.assertions)
     assert outcome.scopes["environment"] == {"token": "12345"}
     assert outcome.scopes["globals"] == {"g": "x", "gflag": "true"}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import HarnessError
 from harness.metadata import MetadataError, parse_csdl
 from harness.odata import DATAVERSE, FNO, ODataClient, ODataUrlError, Query, parse_literal
-from harness.errors import HarnessError
 from harness.postman import loader
 from harness.postman.errors import CollectionError
 from harness.recording import CassetteFormatError

@@ -23,7 +23,7 @@ from typing import Any
 from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException, MiniRacer
 
 _JS_DIR = Path(__file__).with_name("js")
-_JS_FILES = ("helpers.js", "chai.js", "sdk.js", "pm.js")
+_JS_FILES = ("determinism.js", "helpers.js", "chai.js", "sdk.js", "pm.js")
 _PARSE_ERROR = re.compile(r"^(?P<source>[^\n:]+):(?P<line>\d+): (?P<name>\w*Error): (?P<message>[^\n]*)")
 _MAX_DRAIN_STEPS = 10_000
 
@@ -46,6 +46,8 @@ class ScriptInput:
     current: str = ""  # name of the collection/folder/request owning the script
     cookies: list[dict[str, Any]] = field(default_factory=list)
     dynamic_pool: dict[str, list[str]] = field(default_factory=dict)
+    # clock and random seed for replay (see determinism.js and harness.postman.determinism); None = real
+    determinism: dict[str, Any] | None = None
 
 
 @dataclass
@@ -97,6 +99,7 @@ class ScriptOutcome:
     error: ScriptError | None = None
     dynamic_used: dict[str, int] = field(default_factory=dict)
     dynamic_extra: dict[str, list[str]] = field(default_factory=dict)
+    determinism: dict[str, Any] | None = None  # the clock reads the script made (see determinism.js)
 
 
 class ScriptEngine:
@@ -149,7 +152,7 @@ class ScriptEngine:
             "event": script.event, "sourceName": source_name, "scopes": script.scopes, "request": script.request,
             "response": script.response, "info": script.info, "environmentName": script.environment_name,
             "location": script.item_location, "current": script.current, "cookies": script.cookies,
-            "dynamicPool": script.dynamic_pool,
+            "dynamicPool": script.dynamic_pool, "determinism": script.determinism,
         }
         mr.call("__pmHost.begin", payload, timeout_sec=self._timeout)
         error = self._execute(mr, script, source_name)
@@ -261,5 +264,6 @@ def _outcome(raw: dict, script: ScriptInput) -> ScriptOutcome:
         next_request_set=bool(raw.get("nextRequestSet")), next_request=raw.get("nextRequest"),
         skip_request=bool(raw.get("skipRequest")), logs=logs,
         dynamic_used={k: int(v) for k, v in (raw.get("dynamicUsed") or {}).items()},
-        dynamic_extra={k: [str(x) for x in v] for k, v in (raw.get("dynamicExtra") or {}).items()})
+        dynamic_extra={k: [str(x) for x in v] for k, v in (raw.get("dynamicExtra") or {}).items()},
+        determinism=raw.get("determinism") or None)
 

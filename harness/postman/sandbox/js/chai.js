@@ -108,6 +108,14 @@ var __pmChai = (function () {
     return '{ ' + entries.join(', ') + ' }';
   }
 
+  /** ``PostmanResponse``/``PostmanRequest`` for the sdk's objects: loupe shows a long one as
+   * ``PostmanResponse{ …(5) }`` (its class name and how many own properties it has). */
+  function postmanClassName(obj) {
+    var ctor = obj && obj.constructor;
+    var name = ctor && typeof ctor.name === 'string' ? ctor.name : '';
+    return /^Postman[A-Z]/.test(name) ? name : null;
+  }
+
   function objDisplay(obj) {
     var str = inspect(obj);
     var type = Object.prototype.toString.call(obj);
@@ -117,6 +125,8 @@ var __pmChai = (function () {
       } else if (type === '[object Array]') {
         return '[ Array(' + obj.length + ') ]';
       } else if (type === '[object Object]') {
+        var className = postmanClassName(obj);
+        if (className) { return className + '{ \u2026(' + Object.getOwnPropertyNames(obj).length + ') }'; }
         var keys = Object.keys(obj);
         var kstr = keys.length > 2 ? keys.splice(0, 2).join(', ') + ', ...' : keys.join(', ');
         return '{ Object (' + kstr + ') }';

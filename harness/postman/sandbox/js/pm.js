@@ -15,7 +15,7 @@
 var __pmHost = (function () {
   'use strict';
 
-  var sdk = __pmSdk, chai = __pmChai, helpers = __pmHelpers;
+  var sdk = __pmSdk, chai = __pmChai, helpers = __pmHelpers, determinism = __pmDeterminism;
   var LEGACY_NAMES = ['pm', 'postman', 'tests', 'globals', 'environment', 'data', 'request', 'responseCookies',
     'responseHeaders', 'responseTime', 'responseCode', 'responseBody', 'iteration', 'console', 'require',
     '_', 'atob', 'btoa', 'xml2Json', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate',
@@ -76,7 +76,7 @@ var __pmHost = (function () {
     if (typeof fn !== 'function') { throw new TypeError('The "callback" argument must be of type function'); }
     var id = ++state.timerSeq;
     delay = Math.max(0, Number(delay) || 0);
-    state.timers.push({ id: id, fn: fn, args: args, due: Date.now() + delay, delay: delay, repeat: repeat });
+    state.timers.push({ id: id, fn: fn, args: args, due: determinism.realNow() + delay, delay: delay, repeat: repeat });
     return id;
   }
   function removeTimer(id) {
@@ -88,8 +88,8 @@ var __pmHost = (function () {
   var FALLBACK = {
     '$guid': helpers.uuidv4,
     '$randomUUID': helpers.uuidv4,
-    '$timestamp': function () { return String(Math.floor(Date.now() / 1000)); },
-    '$isoTimestamp': function () { return new Date().toISOString(); },
+    '$timestamp': function () { return String(Math.floor(determinism.realNow() / 1000)); },
+    '$isoTimestamp': function () { return new Date(determinism.realNow()).toISOString(); },
     '$randomInt': function () { return String(Math.floor(Math.random() * 1001)); }
   };
   var dynamicHost = {
@@ -118,6 +118,14 @@ var __pmHost = (function () {
 
   function requireResponse(assertion) { new Assertion(flag(assertion, 'object')).to.be.postmanResponse; }
 
+  // chai-postman checks that the response has a numeric code before comparing it: a response that
+  // never came (refused connection) fails with "expected PostmanResponse{ …(5) } to have property 'code'"
+  function requireCode(assertion) {
+    var obj = flag(assertion, 'object');
+    new Assertion(obj).to.have.property('code');
+    new Assertion(obj.code).to.be.a('number');
+  }
+
   chai.addProperty('postmanResponse', function () {
     this.assert(isResponse(flag(this, 'object')), 'expecting a postman response object but got #{this}',
       'not expecting a postman response object');
@@ -136,6 +144,7 @@ var __pmHost = (function () {
   Object.keys(STATUS_CLASSES).forEach(function (name) {
     chai.addProperty(name, function () {
       requireResponse(this);
+      requireCode(this);
       var code = flag(this, 'object').code;
       this.assert(Math.floor(code / 100) === STATUS_CLASSES[name], 'expected response code to be #{exp}XX but found #{act}',
         'expected response code to not be #{exp}XX', STATUS_CLASSES[name], code);
@@ -143,12 +152,14 @@ var __pmHost = (function () {
   });
   chai.addMethod('statusCodeClass', function (classCode) {
     requireResponse(this);
+    requireCode(this);
     var code = flag(this, 'object').code;
     this.assert(Math.floor(code / 100) === classCode, 'expected response code to be #{exp}XX but found #{act}',
       'expected response code to not be #{exp}XX', classCode, code);
   });
   chai.addProperty('error', function () {
     requireResponse(this);
+    requireCode(this);
     var cls = Math.floor(flag(this, 'object').code / 100);
     this.assert(cls === 4 || cls === 5, 'expected response code to be 4XX or 5XX but found #{act}',
       'expected response code to not be 4XX or 5XX', null, flag(this, 'object').code);
@@ -178,6 +189,7 @@ var __pmHost = (function () {
 
   chai.addMethod('statusCode', function (code) {
     requireResponse(this);
+    requireCode(this);
     var actual = flag(this, 'object').code;
     this.assert(actual === Number(code), 'expected response to have status code #{exp} but got #{act}',
       'expected response to not have status code #{act}', Number(code), actual);
@@ -192,6 +204,7 @@ var __pmHost = (function () {
     requireResponse(this);
     var obj = flag(this, 'object');
     if (typeof codeOrReason === 'number') {
+      requireCode(this);
       this.assert(obj.code === codeOrReason, 'expected response to have status code #{exp} but got #{act}',
         'expected response to not have status code #{act}', codeOrReason, obj.code);
     } else {
@@ -288,6 +301,7 @@ var __pmHost = (function () {
     }
   }, function () {
     requireResponse(this);
+    new Assertion(flag(this, 'object')).to.have.property('responseTime');
     flag(this, 'number', flag(this, 'object').responseTime);
     flag(this, 'object', flag(this, 'object').responseTime);
   });
@@ -318,10 +332,24 @@ var __pmHost = (function () {
     };
   }
 
+  /**
+   * How Newman reports what a pm.test threw: an Error as itself; anything else (a string, a number,
+   * null, a plain object) as an AssertionError whose message is the test's name, unless the thrown
+   * value carries its own name/message (newman lib/run/index.js reads error.name and error.message
+   * with those defaults).
+   */
+  function assertionError(err, testName) {
+    if (err instanceof Error) { return serializeError(err); }
+    var hasObject = err !== null && typeof err === 'object';
+    var name = hasObject && err.name !== undefined ? String(err.name) : 'AssertionError';
+    var message = hasObject && err.message !== undefined ? String(err.message) : String(testName);
+    return { name: name, message: message };
+  }
+
   function makeTest(pm) {
     function fail(assertion, err) {
       assertion.passed = false;
-      assertion.error = serializeError(err);
+      assertion.error = assertionError(err, assertion.name);
     }
     var test = function (name, fn) {
       var assertion = { name: String(name), skipped: false, passed: true, error: null,
@@ -421,6 +449,7 @@ var __pmHost = (function () {
 
   function begin(input) {
     if (baselineGlobals === null) { baselineGlobals = Object.getOwnPropertyNames(globalThis); }
+    determinism.begin(input.determinism);
     var scopes = input.scopes || {};
     state = {
       sourceName: input.sourceName || 'pm-script.js',
@@ -439,7 +468,11 @@ var __pmHost = (function () {
     var variables = new sdk.ResolvingScope([iterationData, environment, collectionVariables, globals, harness, dotenv],
       local, dynamicHost);
     var request = attachAssertionHelpers(new sdk.Request(input.request || {}));
-    var response = input.response ? attachAssertionHelpers(new sdk.Response(input.response)) : undefined;
+    // Test scripts always get a pm.response; after a request error it is an empty one (no code, no
+    // status, no body), as in postman-sandbox, so `pm.response.to.have.status(200)` fails with
+    // chai's message instead of a TypeError.
+    var response = input.response ? attachAssertionHelpers(new sdk.Response(input.response))
+      : (input.event === 'test' ? attachAssertionHelpers(sdk.Response.empty()) : undefined);
     var info = input.info || {};
     var location = (input.location || []).slice();
     location.current = input.current;
@@ -519,7 +552,7 @@ var __pmHost = (function () {
 
   function pending() {
     if (!state) { return { requests: [], timers: [] }; }
-    var now = Date.now();
+    var now = determinism.realNow();
     return {
       requests: state.outgoing.filter(function (e) { return !e.done; }).map(function (e) { return { id: e.id, request: e.request }; }),
       timers: state.timers.slice().sort(function (a, b) { return a.due - b.due; })
@@ -548,10 +581,17 @@ var __pmHost = (function () {
   function fireTimer(id) {
     var timer = state.timers.find(function (t) { return t.id === id; });
     if (!timer) { return false; }
-    if (timer.repeat) { timer.due = Date.now() + timer.delay; }
+    if (timer.repeat) { timer.due = determinism.realNow() + timer.delay; }
     else { removeTimer(id); }
     guard(function () { return timer.fn.apply(undefined, timer.args); });
     return true;
+  }
+
+  /** postman-sandbox's message for a falsy ``tests["name"] = value``. */
+  function legacyFailure(value) {
+    var text;
+    try { text = String(value); } catch (e) { text = Object.prototype.toString.call(value); }
+    return 'expected ' + text + ' to be truthy';
   }
 
   function finish() {
@@ -566,7 +606,7 @@ var __pmHost = (function () {
     Object.keys(s.legacy.tests).forEach(function (name) {
       var passed = Boolean(s.legacy.tests[name]);
       assertions.push({ name: name, skipped: false, passed: passed, index: assertions.length, legacy: true,
-        error: passed ? null : { name: 'AssertionError', message: name } });
+        error: passed ? null : { name: 'AssertionError', message: legacyFailure(s.legacy.tests[name]) } });
     });
     var request;
     try { request = s.request.toJSON(); } catch (err) { recordError(err); request = null; }
@@ -584,6 +624,7 @@ var __pmHost = (function () {
       error: s.error,
       dynamicUsed: s.dynamicUsed,
       dynamicExtra: s.dynamicExtra,
+      determinism: determinism.finish(),
       unfinished: s.outgoing.filter(function (e) { return !e.done; }).length + s.timers.length
     };
     // remove the per-execution globals and anything the script leaked onto the global object

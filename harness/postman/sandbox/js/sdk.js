@@ -349,6 +349,15 @@ var __pmSdk = (function () {
   }
 
   class Response {
+    /** The response of a request that got none (refused, timed out): no code, status or body. */
+    static empty() {
+      var response = Object.create(Response.prototype);
+      response.id = undefined;
+      response._details = undefined;
+      response.headers = new PropertyList([], { caseInsensitive: true });
+      response.cookies = new PropertyList([]);
+      return response;
+    }
     constructor(json) {
       json = json || {};
       this.id = json.id;
@@ -363,6 +372,7 @@ var __pmSdk = (function () {
     }
     text() { return this._text; }
     json(reviver) {
+      if (this._text === undefined) { throw new JSONError('"undefined" is not valid JSON'); }
       var parsed = parseJsonText(this._text);
       return reviver ? JSON.parse(JSON.stringify(parsed), reviver) : parsed;
     }
@@ -451,6 +461,10 @@ var __pmSdk = (function () {
     }
     return result;
   }
+
+  // postman-collection's constructor names, which chai shows in messages (PostmanResponse{ …(10) })
+  Object.defineProperty(Response, 'name', { value: 'PostmanResponse' });
+  Object.defineProperty(Request, 'name', { value: 'PostmanRequest' });
 
   return {
     JSONError: JSONError,

@@ -12,6 +12,7 @@ from harness.auth import AuthError, CacheEntry, MemoryTokenCache, TokenAuth, cac
 from harness.secrets import Secret
 from simulator.config import DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, EXPIRED_SECRET_CLIENT_ID
 from tests.auth.conftest import MFA_USER, SignInDriver, identity
+from tests.fakes import fake_jwt
 
 WRONG_PASSWORD = "Wr0ng-Passw0rd-value"
 WRONG_SECRET = "wrong-client-secret-value"
@@ -50,7 +51,7 @@ def test_no_secret_reaches_logs_or_error_messages(sim, target, caplog):
 
     # The 401 retry path (the rejected token is logged nowhere either).
     settings = target("crm")
-    rejected = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJlLWZvcmdlZA"
+    rejected = fake_jwt({'alg': 'HS256'}, {'exp': 4102444800}, b'signature-forged')
     secrets.add(rejected)
     cache = MemoryTokenCache()
     cache.put(cache_key(settings), CacheEntry(Secret(rejected), time.time() + 3600))
@@ -69,7 +70,7 @@ def test_no_secret_reaches_logs_or_error_messages(sim, target, caplog):
     identity(sim).expire_refresh_token(expired_rt.reveal())
     expect_failure(target("crm", grant="refresh_token", refresh_token=expired_rt))
     expect_failure(target("crm", grant="token", access_token=rejected).replace(
-        access_token=Secret("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln")))
+        access_token=Secret(fake_jwt({'alg': 'HS256'}, {'exp': 1}, b'sig'))))
 
     logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     assert "token acquired" in logged and "token request failed" in logged  # the flows did log

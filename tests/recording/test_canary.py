@@ -15,6 +15,7 @@ import textwrap
 import pytest
 
 from harness.recording import lint_command
+from tests.fakes import fake_jwt
 from tests.recording.helpers import all_text_under
 
 PASSWORD = f"CANARY-pw-{secrets.token_hex(8)}"
@@ -137,7 +138,7 @@ def test_a_recorded_run_writes_no_secret_anywhere(canary: pytest.Pytester, tmp_p
 
 
 def test_the_token_detector_finds_a_planted_token(tmp_path):
-    token = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl"
+    token = fake_jwt({'alg': 'RS256'}, {'aud': 'x'}, b'signature')
     hashes = {hashlib.sha256(token.encode()).hexdigest()}
     assert leaked_tokens(f'{{"note": "{token}"}}', hashes) == 1
     assert leaked_tokens('{"note": "<ACCESS_TOKEN_1>"}', hashes) == 0

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from harness.recording import lint_command
+from tests.fakes import fake_jwt
 
-JWT = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL29yZyJ9.c2lnbmF0dXJl"
+JWT = fake_jwt({'alg': 'RS256'}, {'aud': 'https://org'}, b'signature')
 
 
 @pytest.fixture(autouse=True)

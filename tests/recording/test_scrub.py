@@ -7,10 +7,11 @@ import json
 import pytest
 
 from harness.recording.scrub import is_secret_key, scrub_interactions
+from tests.fakes import fake_jwt
 from tests.recording.helpers import exchange
 
-JWT = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL29yZyJ9.c2lnbmF0dXJlLXBhcnQ"
-OTHER_JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvdGhlciJ9.YW5vdGhlci1zaWduYXR1cmU"
+JWT = fake_jwt({'alg': 'RS256'}, {'aud': 'https://org'}, b'signature-part')
+OTHER_JWT = fake_jwt({'alg': 'RS256'}, {'sub': 'other'}, b'another-signature')
 
 
 def token_flow(access: str = JWT) -> list[dict]:

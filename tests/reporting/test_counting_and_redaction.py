@@ -9,8 +9,9 @@ from requests.adapters import HTTPAdapter
 from harness.reporting.counting import ExchangeCounter
 from harness.reporting.redaction import redact_longrepr, redact_report, sanitize_metadata
 from harness.secrets import register_secret
+from tests.fakes import fake_jwt
 
-JWT = "eyJhbGciOiJSUzI1NiJ9.eyJ1cG4iOiJhZG1pbkBjb250b3NvIn0.c2lnbmF0dXJlLXBhcnQ"
+JWT = fake_jwt({'alg': 'RS256'}, {'upn': 'admin@contoso'}, b'signature-part')
 
 
 def test_counter_sees_every_session_and_every_redirect_hop(counting_server):

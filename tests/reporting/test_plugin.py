@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 import lxml.html
 import pytest
 
+from tests.fakes import fake_jwt
+
 INNER_TESTS = '''
 import os
 
@@ -142,7 +144,7 @@ import logging
 from harness.secrets import register_secret
 
 SECRET = "canary-Plugin-Secret-4c1d9"
-JWT = "eyJhbGciOiJSUzI1NiJ9.eyJ1cG4iOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ"
+JWT = __JWT__
 
 
 def test_leaks_everywhere(request):
@@ -153,8 +155,9 @@ def test_leaks_everywhere(request):
     request.node.user_properties.append(("detail", "secret is " + SECRET))
     assert SECRET == JWT, "the token was " + JWT
 '''
-CANARIES = ("canary-Plugin-Secret-4c1d9", "eyJhbGciOiJSUzI1NiJ9.eyJ1cG4iOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ",
-            "canary-ci-url-token-55aa")
+CANARY_JWT = fake_jwt({'alg': 'RS256'}, {'upn': 'canary'}, b'signature-canary')
+LEAKY_TESTS = LEAKY_TESTS.replace("__JWT__", repr(CANARY_JWT))
+CANARIES = ("canary-Plugin-Secret-4c1d9", CANARY_JWT, "canary-ci-url-token-55aa")
 
 
 def leaky_run(pytester: pytest.Pytester, monkeypatch, *extra: str) -> tuple[pytest.RunResult, str]:

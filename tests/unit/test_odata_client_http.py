@@ -45,9 +45,10 @@ from harness.odata import (
     entity_path,
     eq,
 )
+from tests.fakes import fake_jwt
 
-GOOD_TOKEN = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJjcm0ifQ.c2lnbmF0dXJlLWdvb2Q"
-BAD_TOKEN = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2lnbmF0dXJlLWJhZA"
+GOOD_TOKEN = fake_jwt({'typ': 'JWT'}, {'aud': 'crm'}, b'signature-good')
+BAD_TOKEN = fake_jwt({'typ': 'JWT'}, {'aud': 'x'}, b'signature-bad')
 COMPANY = "b5b4d4b4-0000-0000-0000-000000000001"
 NASTY = "O'Bryan & Sons #1/2 + 50% ; é"
 GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -14,6 +14,7 @@ from harness.odata import (
     parse_error_body,
     redact_url,
 )
+from tests.fakes import fake_jwt
 
 GUID = "7eb682f1-ca75-e511-80d4-00155d2a68d1"
 
@@ -106,7 +107,7 @@ def test_odata_error_without_code():
 
 
 def test_odata_error_never_shows_tokens():
-    token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl"
+    token = fake_jwt({'typ': 'JWT', 'alg': 'RS256'}, {'aud': 'x'}, b'signature')
     url = f"https://user:pw@org/api/data/v9.2/accounts?access_token={token}&$top=1"
     error = ODataError(400, "x", f"bad token {token}", "GET", url, body=f'{{"echo": "Bearer {token}"}}')
     for text in (str(error), repr(error), error.url, error.body):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from harness.auth import MemoryTokenCache, TokenBroker
 from harness.odata import ODataClient
 from harness.odata.retry import RetryPolicy, RetryStats
 from harness.targets import client_for
-from simulator.config import CONFIDENTIAL_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, PUBLIC_CLIENT_ID
+from tests.tokens import app_token, ropc_token  # noqa: F401 - app_token is used by the tests here
 
 ADMIN = "admin@contoso.onmicrosoft.com"
 # Quick retries: the tests check what is retried, not how long the backoff is.
@@ -18,22 +17,7 @@ FAST = RetryPolicy(max_attempts=4, backoff=0.01, max_backoff=0.05, max_retry_aft
 
 def user_token(sim, resource: str, username: str = ADMIN) -> str:
     """A delegated token (ROPC, v1) straight from the simulator's identity provider."""
-    c = sim.config
-    reply = requests.post(f"{c.login_url}/{c.tenant_id}/oauth2/token", data={
-        "grant_type": "password", "client_id": PUBLIC_CLIENT_ID, "resource": resource,
-        "username": username, "password": DEFAULT_PASSWORD}, timeout=10)
-    assert reply.status_code == 200, reply.text
-    return reply.json()["access_token"]
-
-
-def app_token(sim, audience: str) -> str:
-    """An app-only token (client credentials, v2)."""
-    c = sim.config
-    reply = requests.post(f"{c.login_url}/{c.tenant_id}/oauth2/v2.0/token", data={
-        "grant_type": "client_credentials", "client_id": CONFIDENTIAL_CLIENT_ID,
-        "client_secret": DEFAULT_CLIENT_SECRET, "scope": audience.rstrip("/") + "/.default"}, timeout=10)
-    assert reply.status_code == 200, reply.text
-    return reply.json()["access_token"]
+    return ropc_token(sim, resource, username)
 
 
 def bearer(token: str) -> dict[str, str]:

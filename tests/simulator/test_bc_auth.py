@@ -7,7 +7,7 @@ import time
 import requests
 
 from simulator.config import BC_AUDIENCE
-from tests.simulator.conftest import app_token, minted_token, ropc_token
+from tests.tokens import app_token, minted_token, ropc_token
 
 
 def companies_url(sim) -> str:

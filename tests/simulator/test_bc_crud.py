@@ -13,7 +13,7 @@ import requests
 from lxml import etree
 
 from simulator.config import BC_AUDIENCE
-from tests.simulator.conftest import app_token
+from tests.tokens import app_token
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CORRELATED = re.compile(r"^(?P<text>.+)  CorrelationId:  (?P<id>[0-9a-f-]{36})\.$", re.DOTALL)

@@ -11,7 +11,7 @@ from simulator.bc.seed import companies
 from simulator.config import BC_AUDIENCE, SimConfig
 from simulator.odata.store import VERSION_COLUMN
 from simulator.server import SimulatorServer
-from tests.simulator.conftest import app_token
+from tests.tokens import app_token
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from simulator.keys import SigningKey
-from tests.simulator.conftest import app_token, minted_token
+from tests.tokens import app_token, minted_token
 
 
 def _challenge_ok(reply: requests.Response, sim) -> None:

@@ -11,7 +11,7 @@ import requests
 from simulator.config import SimConfig
 from simulator.odata.store import VERSION_COLUMN
 from simulator.server import SimulatorServer
-from tests.simulator.conftest import ropc_token
+from tests.tokens import ropc_token
 
 
 def names(reply) -> list[str]:

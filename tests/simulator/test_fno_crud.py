@@ -14,7 +14,7 @@ import pytest
 import requests
 from lxml import etree
 
-from tests.simulator.conftest import app_token
+from tests.tokens import app_token
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 NS = "Microsoft.Dynamics.DataEntities"

@@ -11,7 +11,7 @@ from simulator.fno import build_fno_app
 from simulator.keys import SigningKey
 from simulator.odata.store import VERSION_COLUMN
 from simulator.server import SimulatorServer
-from tests.simulator.conftest import app_token
+from tests.tokens import app_token
 
 NS = "Microsoft.Dynamics.DataEntities"
 

@@ -11,7 +11,7 @@ import requests
 
 from simulator.config import SimConfig
 from simulator.server import SimulatorServer
-from tests.simulator.conftest import ropc_token
+from tests.tokens import ropc_token
 
 
 def test_python_m_simulator_serves_every_host(tmp_path):

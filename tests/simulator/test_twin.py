@@ -15,8 +15,7 @@ from harness.metadata import parse_csdl
 from simulator.config import SimConfig
 from simulator.server import SimulatorServer
 from simulator.twin import TwinError, load_twin
-
-from .conftest import app_token, minted_token, ropc_token
+from tests.tokens import app_token, minted_token, ropc_token
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "Simple.OData.Client"

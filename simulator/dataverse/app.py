@@ -13,6 +13,7 @@ from starlette.routing import Route
 from simulator.config import SimConfig
 from simulator.dataverse.dialect import DataverseDialect
 from simulator.dataverse.model import build_model
+from simulator.dataverse.operations import REGISTRY
 from simulator.dataverse.seed import seed_dataverse
 from simulator.keys import SigningKey
 from simulator.odata.routing import METHODS, request_context
@@ -27,7 +28,7 @@ def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None 
     """Return ``(asgi_app, store)``; the store is closed by the caller."""
     store = store or Store(config.database_url)
     dialect = DataverseDialect(config, key)
-    service = ODataService(build_model(), store, "crm", dialect)
+    service = ODataService(build_model(), store, "crm", dialect, REGISTRY)
     if service.is_empty("accounts"):  # a file database keeps its rows across restarts
         seed_dataverse(service, config)
 

@@ -243,18 +243,5 @@ class DataverseDialect(Dialect):
         url = service.entity_url(ctx, entity_set, row)
         return self.empty_response(ctx, 204, {"OData-EntityId": url, "ETag": etag})
 
-    # ------------------------------------------------------------------ functions
-    def operation(self, service, ctx, operation) -> Response:
-        if operation.name != "WhoAmI":  # pragma: no cover - the model has only WhoAmI
-            raise self.unknown_segment(operation.name)
-        if ctx.method != "GET":
-            raise self.method_not_allowed(ctx.method, "the function 'WhoAmI'")
-        with service.store.transaction() as conn:
-            user_id = self.caller_id(ctx, conn, service)
-        body = {"@odata.context": f"{ctx.root_url}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
-                "BusinessUnitId": BUSINESS_UNIT_ID, "UserId": user_id,
-                "OrganizationId": self.config.organization_id}
-        return self.json_response(ctx, body)
-
 
 BUSINESS_UNIT_ID = "b0a10000-0000-4000-8000-0000000000b0"

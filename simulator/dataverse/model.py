@@ -6,7 +6,8 @@ Names, types, lengths and navigation names follow the real ``Microsoft.Dynamics.
 
 from __future__ import annotations
 
-from simulator.odata.model import EntityModel, EntitySet, EntityType, Navigation, Operation, Property
+from simulator.dataverse.operations import REGISTRY
+from simulator.odata.model import EntityModel, EntitySet, EntityType, Navigation, Property
 
 STATE = {0: "Active", 1: "Inactive"}
 ACCOUNT_STATUS = {1: "Active", 2: "Inactive"}
@@ -141,10 +142,6 @@ def build_model() -> EntityModel:
         [Navigation("user_accounts", "accounts", True, "_ownerid_value", "ownerid")],
         primary_name="fullname",
     )
-    whoami = Operation("WhoAmI", "Function", "WhoAmIResponse", [
-        Property("BusinessUnitId", "Edm.Guid"), Property("UserId", "Edm.Guid"),
-        Property("OrganizationId", "Edm.Guid"),
-    ])
     return EntityModel(
         namespace="Microsoft.Dynamics.CRM", alias="mscrm", container="System",
         entity_sets=[
@@ -153,5 +150,5 @@ def build_model() -> EntityModel:
             EntitySet("tasks", task, logical_name="task"),
             EntitySet("systemusers", systemuser, writable=False, logical_name="systemuser"),
         ],
-        operations=[whoami],
+        operations=REGISTRY.declarations(),
     )

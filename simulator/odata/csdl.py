@@ -14,6 +14,41 @@ def _annotation(parent, term: str, **attrs) -> etree._Element:
     return etree.SubElement(parent, f"{{{EDM}}}Annotation", Term=term, **attrs)
 
 
+def _type_name(type_name: str, q: str) -> str:
+    """Qualify a schema type name; ``Edm.*`` and already qualified names stay as they are."""
+    inner = type_name[len("Collection("):-1] if type_name.startswith("Collection(") else type_name
+    qualified = inner if "." in inner else q + inner
+    return f"Collection({qualified})" if type_name.startswith("Collection(") else qualified
+
+
+def _operation(schema, model: EntityModel, op, q: str) -> None:
+    """One ``Function``/``Action`` element (and the complex type of its result, when declared)."""
+    if op.return_properties and op.return_type and schema.find(
+            f"{{{EDM}}}ComplexType[@Name='{op.return_type}']") is None:
+        ct = etree.SubElement(schema, f"{{{EDM}}}ComplexType", Name=op.return_type)
+        for prop in op.return_properties:
+            etree.SubElement(ct, f"{{{EDM}}}Property", Name=prop.name, Type=prop.type, Nullable="false")
+    attrs = {"Name": op.name}
+    if op.binding is not None:
+        attrs["IsBound"] = "true"
+    element = etree.SubElement(schema, f"{{{EDM}}}{op.kind}", **attrs)
+    if op.binding is not None:
+        bound = model.entity_set(op.binding)
+        type_name = q + bound.type.name if bound is not None else q + op.binding
+        etree.SubElement(element, f"{{{EDM}}}Parameter", Name="bindingParameter",
+                         Type=f"Collection({type_name})" if op.bound_collection else type_name)
+    for param in op.parameters:
+        p_attrs = {"Name": param.name, "Type": _type_name(param.type, q)}
+        if not param.nullable:
+            p_attrs["Nullable"] = "false"
+        etree.SubElement(element, f"{{{EDM}}}Parameter", **p_attrs)
+    if op.return_type:
+        returns = _type_name(op.return_type, q)
+        if op.returns_collection:
+            returns = f"Collection({returns})"
+        etree.SubElement(element, f"{{{EDM}}}ReturnType", Type=returns, Nullable="false")
+
+
 def build_csdl(model: EntityModel, references: bool = True) -> bytes:
     """Serialise ``model`` as an OData 4.0 CSDL document (what ``GET $metadata`` returns)."""
     root = etree.Element(f"{{{EDMX}}}Edmx", nsmap={"edmx": EDMX}, Version="4.0")
@@ -78,12 +113,7 @@ def build_csdl(model: EntityModel, references: bool = True) -> bytes:
                     etree.SubElement(r, f"{{{EDM}}}PropertyValue", Property="Alias", String=part)
                     etree.SubElement(r, f"{{{EDM}}}PropertyValue", Property="Name", PropertyPath=part)
     for op in model.operations:
-        if op.return_properties:
-            ct = etree.SubElement(schema, f"{{{EDM}}}ComplexType", Name=op.return_type)
-            for prop in op.return_properties:
-                etree.SubElement(ct, f"{{{EDM}}}Property", Name=prop.name, Type=prop.type, Nullable="false")
-        o = etree.SubElement(schema, f"{{{EDM}}}{op.kind}", Name=op.name)
-        etree.SubElement(o, f"{{{EDM}}}ReturnType", Type=q + op.return_type, Nullable="false")
+        _operation(schema, model, op, q)
     container = etree.SubElement(schema, f"{{{EDM}}}EntityContainer", Name=model.container)
     for entity_set in model.entity_sets:
         s = etree.SubElement(container, f"{{{EDM}}}EntitySet", Name=entity_set.name,
@@ -97,6 +127,8 @@ def build_csdl(model: EntityModel, references: bool = True) -> bytes:
                 record = etree.SubElement(ann, f"{{{EDM}}}Record")
                 etree.SubElement(record, f"{{{EDM}}}PropertyValue", Property=flag, Bool="false")
     for op in model.operations:
+        if op.binding is not None:
+            continue  # bound operations have no import
         tag = "FunctionImport" if op.kind == "Function" else "ActionImport"
         attr = "Function" if op.kind == "Function" else "Action"
         etree.SubElement(container, f"{{{EDM}}}{tag}", Name=op.name, **{attr: q + op.name})

@@ -222,9 +222,6 @@ class Dialect:
     def collection_annotations(self, ctx: RequestContext, total, include) -> dict:
         return {}
 
-    def operation(self, service, ctx: RequestContext, operation) -> Response:
-        raise self.unknown_segment(operation.name)
-
     # ------------------------------------------------------------------ write responses
     def entity_body(self, service, ctx, entity_set, row, opts, conn) -> dict:
         body = {"@odata.context": self.context_url(ctx, entity_set, opts.select, [], collection=False)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -90,14 +91,34 @@ class EntitySet:
         return self.logical_name or self.type.name
 
 
+@dataclass(frozen=True)
+class Parameter:
+    """A declared parameter of a function or action (the binding parameter is implied)."""
+
+    name: str
+    type: str = "Edm.String"  # Edm.*, Collection(Edm.*) or a type name of the schema
+    nullable: bool = True
+
+
 @dataclass
 class Operation:
-    """An unbound function or action (e.g. Dataverse ``WhoAmI``)."""
+    """A function or action (Dataverse ``WhoAmI``, BC ``Microsoft.NAV.post``, F&O DMF actions).
+
+    ``return_type`` is an ``Edm.*`` type, a type of the schema (unqualified), or None for an
+    action without a result; ``return_properties`` declare it as a complex type when given.
+    ``binding`` names the entity set a bound operation is called on; ``handler`` serves it
+    (see :mod:`simulator.odata.operations`).
+    """
 
     name: str
     kind: str  # "Function" | "Action"
-    return_type: str
+    return_type: str | None
     return_properties: list[Property] = field(default_factory=list)
+    parameters: list[Parameter] = field(default_factory=list)
+    binding: str | None = None
+    bound_collection: bool = False
+    returns_collection: bool = False
+    handler: Callable | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -123,7 +144,8 @@ class EntityModel:
         return next((s for s in self.entity_sets if s.type.name == type_name), None)
 
     def operation(self, name: str) -> Operation | None:
-        return next((o for o in self.operations if o.name == name), None)
+        """An unbound operation by name."""
+        return next((o for o in self.operations if o.name == name and o.binding is None), None)
 
     def enum(self, name: str) -> EnumType | None:
         short = name.rsplit(".", 1)[-1]

@@ -19,7 +19,14 @@ from simulator.odata.dialect import Dialect
 from simulator.odata.edm import CoercionError, coerce, to_json
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.filters import compile_filter
-from simulator.odata.model import EntityModel, EntitySet
+from simulator.odata.model import EntityModel, EntitySet, Operation
+from simulator.odata.operations import (
+    OperationCall,
+    OperationRegistry,
+    call_parameters,
+    is_qualified,
+    method_of,
+)
 from simulator.odata.options import ExpandItem, QueryOptions, count_expands, parse_options
 from simulator.odata.paths import KeyPredicate, parse_key, split_path
 from simulator.odata.store import VERSION_COLUMN, Store
@@ -62,11 +69,13 @@ def parse_prefer(value: str) -> dict[str, str]:
 class ODataService:
     """One OData service (an entity model over a store) speaking one dialect."""
 
-    def __init__(self, model: EntityModel, store: Store, prefix: str, dialect: Dialect):
+    def __init__(self, model: EntityModel, store: Store, prefix: str, dialect: Dialect,
+                 operations: OperationRegistry | None = None):
         self.model = model
         self.store = store
         self.prefix = prefix
         self.dialect = dialect
+        self.operations = operations or OperationRegistry(model.namespace, model.alias)
         store.add_model(model, prefix)
         self._csdl = build_csdl(model)
 
@@ -124,9 +133,11 @@ class ODataService:
         if first.name == "$metadata" and len(segments) == 1:
             return Response(self._csdl, media_type="application/xml",
                             headers=self.dialect.common_headers(ctx))
-        operation = self.model.operation(first.name)
+        operation = self.operations.unbound(first.name)
         if operation is not None:
-            return self.dialect.operation(self, ctx, operation)
+            if len(segments) > 1:
+                raise self.dialect.unknown_segment(segments[1].name)
+            return self.call(ctx, operation, first, None, None)
         entity_set = self.model.entity_set(first.name)
         if entity_set is None:
             raise self.dialect.unknown_segment(first.name)
@@ -134,11 +145,42 @@ class ODataService:
         if not first.has_parens:
             if not rest:
                 return self.collection(ctx, entity_set)
+            if len(rest) == 1 and is_qualified(rest[0].name):
+                bound = self.operations.bound(entity_set.name, rest[0].name, collection=True)
+                if bound is None:
+                    raise self.dialect.unknown_segment(rest[0].name)
+                return self.call(ctx, bound, rest[0], entity_set, None)
             if len(rest) == 1 and rest[0].name == "$count" and ctx.method == "GET":
                 return self.count_response(ctx, entity_set, None)
             raise self.dialect.unknown_segment(rest[0].name)
         key = parse_key(first.key or "")
         return self.entity(ctx, entity_set, key, rest)
+
+    # ------------------------------------------------------------------ functions and actions
+    def call(self, ctx: RequestContext, operation: Operation, segment, entity_set: EntitySet | None,
+             row: dict | None) -> Response:
+        """Run a registered function or action and turn its result into a response."""
+        if ctx.method != method_of(operation):
+            raise self.dialect.method_not_allowed(ctx.method, f"the {operation.kind.lower()} '{operation.name}'")
+        params = call_parameters(operation, ctx, segment.key, segment.has_parens)
+        with self.store.transaction() as conn:
+            if row is not None:  # re-read the bound entity inside the unit of work
+                row = self.find(conn, entity_set, {k: row[k] for k in entity_set.type.key}) or row
+            result = operation.handler(OperationCall(self, ctx, conn, operation, params, entity_set, row))
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return self.dialect.empty_response(ctx, 204)
+        context = f"{ctx.root_url}/$metadata#{self._result_context(operation)}"
+        if isinstance(result, list):
+            return self.dialect.json_response(ctx, {"@odata.context": context, "value": result})
+        return self.dialect.json_response(ctx, {"@odata.context": context, **result}
+                                          if "@odata.context" not in result else result)
+
+    def _result_context(self, operation: Operation) -> str:
+        returns = operation.return_type or "Edm.Untyped"
+        name = returns if "." in returns else f"{self.model.namespace}.{returns}"
+        return f"Collection({name})" if operation.returns_collection else name
 
     # ------------------------------------------------------------------ documents
     def service_document(self, ctx: RequestContext) -> Response:
@@ -352,6 +394,11 @@ class ODataService:
         if row is None:
             raise self.dialect.not_found(entity_set, key, alternate)
         segment = rest[0]
+        if len(rest) == 1 and is_qualified(segment.name):
+            bound = self.operations.bound(entity_set.name, segment.name, collection=False)
+            if bound is None:
+                raise self.dialect.unknown_segment(segment.name)
+            return self.call(ctx, bound, segment, entity_set, row)
         prop = entity_set.type.prop(segment.name)
         if prop is not None and not segment.has_parens:
             return self.property_value(ctx, entity_set, row, prop, rest[1:])

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from simulator.config import SimConfig
 from simulator.dataverse.app import VERSIONS
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID, USER_NOT_MEMBER, DataverseDialect
+from simulator.dataverse.operations import REGISTRY
 from simulator.keys import SigningKey
 from simulator.odata.errors import ODataProblem
 from simulator.odata.routing import METHODS, request_context
@@ -127,7 +128,7 @@ def build_twin_app(config: SimConfig, key: SigningKey, store: Store | None = Non
     twin = load_twin(str(config.crm_metadata_path))
     store = store or Store(config.database_url)
     dialect = TwinDataverseDialect(config, key, {}, twin.users_set)
-    service = ODataService(twin.model, store, "crm", dialect)
+    service = ODataService(twin.model, store, "crm", dialect, REGISTRY)
     dialect.principals = seed_users(service, config, twin.users_set)
 
     async def endpoint(request: Request) -> Response:

@@ -77,9 +77,9 @@ class CacheEntry:
     @classmethod
     def from_json(cls, data: dict) -> CacheEntry:
         access, refresh = data.get("access_token"), data.get("refresh_token")
-        for value in (access, refresh):
+        for value, label in ((access, "ACCESS_TOKEN"), (refresh, "REFRESH_TOKEN")):
             if value:
-                register_secret(value)
+                register_secret(value, label)
         return cls(Secret(access) if isinstance(access, str) and access else None,
                    float(data.get("expires_at") or 0), str(data.get("token_type") or "Bearer"),
                    Secret(refresh) if isinstance(refresh, str) and refresh else None,

@@ -13,12 +13,11 @@ import requests
 
 from harness.auth.errors import AuthError, auth_error_from_reply
 from harness.auth.token import AccessToken, parse_token_response
-from harness.secrets import register_secret
+from harness.secrets import POLICY, label_for, register_secret
 from harness.settings.target import TargetSettings
 
 log = logging.getLogger("harness.auth")
 DEFAULT_TIMEOUT = 30.0
-_SECRET_FIELDS = ("password", "client_secret", "refresh_token", "code", "code_verifier", "client_assertion")
 
 
 def _connection_reason(exc: requests.RequestException) -> str:
@@ -41,9 +40,9 @@ def target_params(target: TargetSettings, *, user_flow: bool) -> dict[str, str]:
 def request_token(session: requests.Session, target: TargetSettings, form: dict[str, str], *,
                   grant: str, timeout: float = DEFAULT_TIMEOUT, source: str = "idp") -> AccessToken:
     """POST ``form`` to the target's token URL and parse the reply, or raise :class:`AuthError`."""
-    for name in _SECRET_FIELDS:
-        if form.get(name):
-            register_secret(form[name])
+    for name, value in form.items():
+        if value and POLICY.is_secret_name(name, form=True):
+            register_secret(value, label_for(name))
     url = target.token_url
     log.debug("token request: POST %s grant_type=%s version=%s client_id=%s",
               url, form.get("grant_type"), target.token_version, form.get("client_id"))

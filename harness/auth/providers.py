@@ -166,7 +166,7 @@ class GrantProvider(TokenProvider):
                              source=source)
 
     def _redeem(self, refresh_token: Secret) -> AccessToken:
-        register_secret(refresh_token)
+        register_secret(refresh_token, "REFRESH_TOKEN")
         log.debug("%s: redeeming a refresh token", self.target.prefix)
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token.reveal(),
                 **self._client_auth(), **target_params(self.target, user_flow=True)}

@@ -72,15 +72,15 @@ def parse_token_response(body: dict, *, now: float | None = None, source: str = 
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
         raise ValueError("the token reply has no access_token")
-    register_secret(token)
+    register_secret(token, "ACCESS_TOKEN")
     refresh = body.get("refresh_token")
     if isinstance(refresh, str) and refresh:
-        register_secret(refresh)
+        register_secret(refresh, "REFRESH_TOKEN")
     else:
         refresh = None
     for extra in ("id_token",):
         if isinstance(body.get(extra), str):
-            register_secret(body[extra])
+            register_secret(body[extra], extra.upper())
     claims = safe_claims(token)
     expires_in = _number(body.get("expires_in"))
     expires_on = _number(body.get("expires_on"))

@@ -15,16 +15,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from harness.errors import HarnessError
 from harness.odata.dialects import Dialect
-from harness.secrets import redact
+from harness.secrets import POLICY, redact
 
 if TYPE_CHECKING:
     from harness.odata.response import ODataResponse
 
-#: Query parameters whose values are credentials (SAS signatures, OAuth leftovers).
-SECRET_QUERY_PARAMS = frozenset({
-    "access_token", "token", "code", "client_secret", "password", "sig", "signature",
-    "api-key", "apikey", "refresh_token", "id_token", "assertion", "client_assertion",
-})
 REQUEST_ID_HEADERS = ("REQ_ID", "x-ms-service-request-id", "request-id", "x-ms-request-id")
 _MAX_SHOWN_URL = 300
 
@@ -114,7 +109,7 @@ def redact_url(url: str) -> str:
         pieces = []
         for piece in query.split("&"):
             name = piece.split("=", 1)[0]
-            if "=" in piece and name.lower() in SECRET_QUERY_PARAMS:
+            if "=" in piece and POLICY.is_secret_name(name, form=True):
                 piece = f"{name}=***"
             pieces.append(piece)
         query = "&".join(pieces)

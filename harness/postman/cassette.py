@@ -29,7 +29,7 @@ from harness.postman.determinism import DeterminismError, ScriptDeterminism
 from harness.postman.dynamic import DynamicReplayError, DynamicValues
 from harness.postman.redaction import is_secret_name
 from harness.postman.variables import VariableScope
-from harness.recording.scrub import JWT_RE, label_for
+from harness.secrets.policy import JWT_RE, label_for
 
 METADATA_KEY = "postman"
 FORMAT = 1

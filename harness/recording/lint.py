@@ -1,8 +1,9 @@
 """Scan cassettes and reports for secrets that must never be committed or published.
 
-Findings: JWT-shaped strings, ``Bearer``/``Basic`` credentials that are not placeholders, any value
-of the current settings' secrets (``.env`` and environment), and, in JSON/YAML files, a string under
-a secret-like key that is not a placeholder. Each finding names file, line and column and shows
+Findings: whatever the secrets policy calls secret-shaped (:mod:`harness.secrets.policy`: JWTs,
+opaque refresh tokens, ...), ``Bearer``/``Basic`` credentials and URL passwords that are not
+placeholders, any value of the current settings' secrets (``.env`` and environment), and, in
+JSON/YAML files, a string under a secret-like key (the policy's name rule) that is not a placeholder. Each finding names file, line and column and shows
 only the first characters of what was found.
 """
 
@@ -13,7 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.recording.scrub import BEARER_RE, JWT_RE, is_placeholder, is_secret_key
+from harness.recording.scrub import is_placeholder
+from harness.secrets.policy import BEARER_RE, JWT_RE, POLICY, URL_USERINFO_RE
 
 TEXT_SUFFIXES = {".json", ".yaml", ".yml", ".html", ".htm", ".xml", ".txt", ".log", ".md", ".csv", ".js",
                  ".css", ".har"}
@@ -52,8 +54,11 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def _line_findings(path: Path, number: int, line: str, settings: list[str], structured: bool) -> list[Finding]:
     found = []
-    for match in JWT_RE.finditer(line):
-        found.append(Finding(path, number, match.start() + 1, "JWT-shaped string", excerpt(match.group(0))))
+    for rule, match in POLICY.shaped_secrets(line):
+        found.append(Finding(path, number, match.start() + 1, rule.description, excerpt(match.group(0))))
+    for match in URL_USERINFO_RE.finditer(line):
+        if not is_placeholder(match.group(2)):
+            found.append(Finding(path, number, match.start() + 1, "password in a URL", excerpt(match.group(2))))
     for match in BEARER_RE.finditer(line):
         token = match.group(2)
         if not is_placeholder(token) and not JWT_RE.fullmatch(token):
@@ -68,7 +73,8 @@ def _line_findings(path: Path, number: int, line: str, settings: list[str], stru
             ([m] if (m := _YAML_PAIR.match(line)) else [])
         for match in pairs:
             key, value = match.group(1), match.group(3 if match.re is _YAML_PAIR else 2)
-            if value and is_secret_key(key) and not is_placeholder(value) and not JWT_RE.search(value):
+            if value and POLICY.is_secret_name(key) and not is_placeholder(value) \
+                    and not any(POLICY.shaped_secrets(value)):
                 found.append(Finding(path, number, match.start() + 1,
                                      f"unscrubbed value under the secret-like key {key!r}", excerpt(value)))
     return found

@@ -38,6 +38,7 @@ from harness.recording.interactions import (
 )
 from harness.recording.scrub import Placeholders, Scrubber
 from harness.recording.serializers import describe_decode_error
+from harness.secrets import registered_secrets
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,13 @@ def read_document(path: str | os.PathLike[str], serializer: Any,
 
 def scrub_document(interactions: list[dict[str, Any]], metadata: dict[str, Any] | None,
                    context: RecordingContext) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Secrets scrubbed, then instance values hidden (documents in, documents out)."""
+    """Secrets scrubbed, then instance values hidden (documents in, documents out).
+
+    Known secrets are the run's settings and every secret registered so far in the process (a
+    refresh token issued to an earlier test or Postman item and reused here, under any name).
+    """
     existing = json.dumps([interactions, metadata], ensure_ascii=False, default=str)
-    scrubber = Scrubber(Placeholders(context.known_secrets, existing))
+    scrubber = Scrubber(Placeholders(context.known_secrets, existing, seen=registered_secrets()))
     interactions = scrubber.scrub(interactions)
     if metadata:
         metadata = scrubber.scrub_value(metadata)

@@ -7,9 +7,12 @@ What is scrubbed (whatever the test or the ``vcr_config`` says):
 * in JSON bodies, form bodies and query strings, the string value of every key whose name is
   secret-like (password, secret, token, key, credential, assertion, ... see :func:`is_secret_key`),
   plus ``code``/``code_verifier``/``client_assertion`` in forms and query strings;
-* anywhere in any text: JWT-shaped strings, ``Bearer <token>`` credentials, and every value already
-  found (a token from a token response is replaced in the later ``Authorization`` headers too) or
-  known from the settings (passwords, client secrets).
+* anywhere in any text: what the policy calls secret-shaped (:mod:`harness.secrets.policy`: JWTs,
+  opaque refresh tokens, ...), ``Bearer <token>`` credentials, and every value already found (a
+  token from a token response is replaced in the later ``Authorization`` headers too), known from
+  the settings (passwords, client secrets) or seen anywhere in the run (:func:`registered_secrets`).
+
+Which names are secret-like, and which shapes, is :mod:`harness.secrets.policy`'s to say.
 
 Each distinct secret gets one placeholder per cassette (``<ACCESS_TOKEN_1>``, ``<PASSWORD_1>``), so
 a replayed flow stays consistent; numbering continues after placeholders already in the cassette.
@@ -25,67 +28,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 from harness.recording.bodies import form_pairs
 from harness.recording.instance import rewrite_uri
+from harness.secrets.policy import BEARER_RE, JWT_RE, POLICY, key_words, label_for
+
+__all__ = ["BEARER_RE", "JWT_RE", "PLACEHOLDER_RE", "Placeholders", "Scrubber", "is_placeholder",
+           "is_secret_header", "is_secret_key", "key_words", "label_for", "scrub_interactions"]
 
 PLACEHOLDER_RE = re.compile(r"<([A-Z][A-Z0-9_]*)_(\d+)>")
 _ANY_PLACEHOLDER = re.compile(r"^(<[A-Z][A-Z0-9_]*>|\*+|\[FILTERED\]|REDACTED)$")
-JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
-# A credential after "Bearer"/"Basic": not a WWW-Authenticate parameter (``Bearer realm="..."``) and
-# with at least one digit or punctuation mark, so prose such as "Basic information" is left alone.
-BEARER_RE = re.compile(r"(?i)\b(Bearer|Basic)\s+(?![A-Za-z_]+=\\?\")(?=[A-Za-z0-9._~+/-]*[0-9._~+/=-])"
-                       r"([A-Za-z0-9._~+/-]{8,}=*)")
 MIN_TEXT_SECRET = 4  # shorter values are replaced where they are found, not searched for everywhere
-
-SECRET_WORDS = frozenset({
-    "password", "passwd", "pwd", "passphrase", "secret", "secrets", "token", "tokens", "key", "keys",
-    "apikey", "credential", "credentials", "assertion", "cookie", "cookies", "sig", "otp",
-})
-SECRET_FRAGMENTS = ("password", "passwd", "secret", "token", "apikey", "credential", "privatekey", "accesskey")
-# Words that make a secret-looking name describe something else (token_type, token_endpoint, ...).
-NOT_SECRET_WORDS = frozenset({"type", "types", "endpoint", "uri", "url", "supported", "expires", "use"})
-NOT_SECRET_KEYS = frozenset({"$skiptoken", "$deltatoken", "skiptoken", "deltatoken", "token_type"})
-FORM_ONLY_SECRET_KEYS = frozenset({"code", "code_verifier", "client_assertion", "device_code", "user_code",
-                                   "assertion", "sig", "signature"})
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",
-                            "x-api-key", "api-key", "ocp-apim-subscription-key", "x-functions-key"})
-_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-
-
-def key_words(name: str) -> list[str]:
-    """``clientSecret`` -> ``["client", "secret"]``; ``x-api-key`` -> ``["x", "api", "key"]``."""
-    return [word.lower() for word in _WORDS.findall(name)]
 
 
 def is_secret_key(name: str, *, form: bool = False) -> bool:
-    """Whether the value under ``name`` is treated as a secret (case-insensitive).
-
-    ``form=True`` (form bodies, query strings) adds the OAuth fields ``code``, ``code_verifier``,
-    ``client_assertion``; in JSON ``code`` is an error code and stays.
-    """
-    lowered = name.strip().lower()
-    if not lowered or lowered in NOT_SECRET_KEYS or lowered.startswith("@odata") or "@odata." in lowered:
-        return False
-    if form and lowered in FORM_ONLY_SECRET_KEYS:
-        return True
-    words = key_words(name)
-    if NOT_SECRET_WORDS.intersection(words):
-        return False
-    if SECRET_WORDS.intersection(words):
-        return True
-    compact = re.sub(r"[^a-z0-9]", "", lowered)
-    return any(fragment in compact for fragment in SECRET_FRAGMENTS)
+    """Whether the value under ``name`` is treated as a secret: the policy's name rule."""
+    return POLICY.is_secret_name(name, form=form)
 
 
 def is_secret_header(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in SECRET_HEADERS or (lowered != "www-authenticate" and is_secret_key(name))
-
-
-def label_for(name: str) -> str:
-    """Placeholder label for a key name: ``client_secret`` -> ``CLIENT_SECRET``."""
-    label = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
-    if not label or not label[0].isalpha():
-        label = f"SECRET_{label}".rstrip("_")
-    return label[:40]
+    return POLICY.is_secret_header(name)
 
 
 def is_placeholder(value: str) -> bool:
@@ -95,9 +54,13 @@ def is_placeholder(value: str) -> bool:
 class Placeholders:
     """value -> ``<LABEL_n>`` for one cassette; the same value always gets the same placeholder."""
 
-    def __init__(self, known: Iterable[tuple[str, str]] = (), existing_text: str = ""):
+    def __init__(self, known: Iterable[tuple[str, str]] = (), existing_text: str = "",
+                 seen: Iterable[tuple[str, str]] = ()):
+        """``known``: secrets whose label wins (settings); ``seen``: secrets met elsewhere in the run,
+        labelled by where they are first found in this cassette, else by their own label."""
         self._by_value: dict[str, str] = {}
         self._labels: dict[str, str] = {}
+        self._seen: dict[str, str] = {value: label for value, label in seen if value and not is_placeholder(value)}
         self._counters: dict[str, int] = {}
         for match in PLACEHOLDER_RE.finditer(existing_text):
             label, number = match.group(1), int(match.group(2))
@@ -132,9 +95,10 @@ class Placeholders:
         if not text:
             return text
         if self._pattern is None:
-            values = sorted((v for v in self._labels if len(v) >= MIN_TEXT_SECRET), key=len, reverse=True)
+            values = sorted((v for v in {**self._seen, **self._labels} if len(v) >= MIN_TEXT_SECRET), key=len,
+                            reverse=True)
             self._pattern = re.compile("|".join(re.escape(v) for v in values)) if values else re.compile(r"(?!)")
-        return self._pattern.sub(lambda m: self.get(m.group(0)), text)
+        return self._pattern.sub(lambda m: self.get(m.group(0), self._seen.get(m.group(0), "SECRET")), text)
 
     def values(self) -> list[str]:
         return list(self._labels)
@@ -151,7 +115,8 @@ class Scrubber:
         if not text:
             return text
         text = self.p.replace_known(text)
-        text = JWT_RE.sub(lambda m: self.p.get(m.group(0), "JWT"), text)
+        for rule in list(POLICY.value_rules):
+            text = rule.pattern.sub(lambda m, label=rule.label: self.p.get(m.group(0), label), text)
         return BEARER_RE.sub(self._credential, text)
 
     def _credential(self, match: re.Match[str]) -> str:

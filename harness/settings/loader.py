@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.secrets import Secret, register_secret
+from harness.secrets import POLICY, Secret, label_for, register_secret
 from harness.settings import checks
 from harness.settings.envfile import EnvFile, read_env_file
 from harness.settings.problems import ENVIRONMENT, Origin, Problem, SettingsError
@@ -44,8 +44,6 @@ log = logging.getLogger("harness.settings")
 SHARED_FALLBACKS = ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "AUTHORITY")
 TARGET_EXTRA_KEYS = {"crm": ("API_VERSION",), "fno": ("COMPANY",), "bc": ("ENVIRONMENT", "COMPANY_ID")}
 HARNESS_KEYS = ("HARNESS_TARGET", "HARNESS_TOKEN_CACHE", "HARNESS_ENV_FILE")
-SECRET_SUFFIXES = ("CLIENT_SECRET", "PASSWORD", "ACCESS_TOKEN", "REFRESH_TOKEN")
-_SECRET_KEY_HINT = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|APIKEY|PRIVATE_KEY)", re.I)
 _CRM_API_VERSION = re.compile(r"^v?(8\.[0-2]|9\.[0-2])$")
 _BC_ENVIRONMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")
 _FNO_COMPANY = re.compile(r"^[A-Za-z0-9]{1,10}$")
@@ -492,8 +490,8 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
     live = target == "live"
 
     secret_values = _secret_values(lookup, env, environ)
-    for value in secret_values:
-        register_secret(value)
+    for value, label in secret_values:
+        register_secret(value, label)
 
     built: dict[str, TargetSettings | None] = {}
     configured = []
@@ -515,18 +513,20 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
         log.warning("%s", message)
     return Settings(target=target, env_file=path, crm=built["crm"], fno=built["fno"], bc=built["bc"],
                     token_cache_path=cache_path, warnings=tuple(warnings),
-                    _secret_values=tuple(secret_values))
+                    _secret_values=tuple(value for value, _ in secret_values))
 
 
-def _secret_values(lookup: _Lookup, env: EnvFile | None, environ: Mapping[str, str]) -> list[str]:
-    keys = {f"{p}_{s}" for p in PREFIXES.values() for s in SECRET_SUFFIXES} | {"CLIENT_SECRET"}
+def _secret_values(lookup: _Lookup, env: EnvFile | None, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(value, label) of every secret setting: the policy's settings keys, known and in ``.env``."""
+    keys = {f"{p}_{s}" for p in PREFIXES.values() for s in POLICY.settings_suffixes} | {"CLIENT_SECRET"}
     if env is not None:
-        keys |= {key for key in env.values if _SECRET_KEY_HINT.search(key)}
+        keys |= {key for key in env.values if POLICY.is_secret_setting(key)}
     values = []
     for key in sorted(keys):
         found = lookup.raw(key)
         if found is not None:
-            values.append(found[0])
+            label = next((s for s in POLICY.settings_suffixes if key.upper().endswith(s)), label_for(key))
+            values.append((found[0], label))
             if found[0].strip() != found[0]:
-                values.append(found[0].strip())
+                values.append((found[0].strip(), label))
     return values

@@ -1,10 +1,11 @@
-"""Keep secrets out of reprs, logs and error messages.
+"""Keep secrets out of reprs, logs and error messages: the values seen in this run.
 
 :class:`Secret` wraps a sensitive string so that printing a settings object, a dataclass or an
 exception can never show it by accident; code that really needs the value calls ``reveal()``.
-:class:`RedactingFilter` is the second line of defence for logs: it masks every value passed to
-:func:`register_secret` plus anything shaped like a JWT, a ``Bearer``/``Basic`` credential or a
-``password=``/``client_secret=``/``code=`` form field.
+Every secret the harness sees (settings, issued tokens, secret Postman variables) is passed to
+:func:`register_secret`; :func:`redact` masks those values plus whatever the policy
+(:mod:`harness.secrets.policy`) says is secret-shaped, and the cassette persister scrubs them too
+(:func:`registered_secrets`). :class:`RedactingFilter` applies :func:`redact` to log records.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import logging
 import re
 import threading
 
-MASK = "***"
+from harness.secrets.policy import MASK, POLICY
+
 _SHOWN = "********"
 # Shorter values are not registered: masking "a" or "1" everywhere would make logs unreadable.
 MIN_REGISTERED_LENGTH = 4
@@ -66,19 +68,16 @@ class Secret:
 
 # --------------------------------------------------------------------------- registry
 _lock = threading.Lock()
-_registered: set[str] = set()
+_registered: dict[str, str] = {}  # value -> placeholder label (PASSWORD, REFRESH_TOKEN...)
 _registered_pattern: re.Pattern[str] | None = None
-
+# Looser than the policy's JWT rule (for logs, a truncated JWT is still masked).
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _AUTH_HEADER = re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+")
-_FORM_FIELD = re.compile(
-    r"(?i)\b(password|passwd|client_secret|access_token|refresh_token|id_token|code|code_verifier"
-    r"|client_assertion)=([^&\s\"']+)"
-)
 
 
-def register_secret(value: str | Secret | None) -> None:
-    """Remember ``value`` so :func:`redact` and :class:`RedactingFilter` mask it from now on."""
+def register_secret(value: str | Secret | None, label: str = "SECRET") -> None:
+    """Remember ``value`` so :func:`redact`, :class:`RedactingFilter` and the cassette scrubber mask
+    it from now on (``label`` names its cassette placeholder, ``<LABEL_n>``)."""
     global _registered_pattern
     if value is None:
         return
@@ -88,7 +87,7 @@ def register_secret(value: str | Secret | None) -> None:
     with _lock:
         if text in _registered:
             return
-        _registered.add(text)
+        _registered[text] = label
         _registered_pattern = None  # rebuilt on the next redact(): registering many is cheap
 
 
@@ -102,17 +101,28 @@ def _pattern() -> re.Pattern[str] | None:
         return _registered_pattern
 
 
+def registered_secrets() -> list[tuple[str, str]]:
+    """(value, label) of every secret registered so far in this process."""
+    with _lock:
+        return list(_registered.items())
+
+
+def is_registered(value: str) -> bool:
+    with _lock:
+        return value in _registered
+
+
 def redact(text: str) -> str:
-    """``text`` with registered secrets, JWTs, auth headers and secret form fields masked."""
+    """``text`` with registered secrets and everything the policy calls secret-shaped masked."""
     if not text:
         return text
     pattern = _pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
     text = _JWT.sub(MASK, text)
-    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}={MASK}", text)
-    return text
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {MASK}" if m.group(0).split()[-1] != MASK else m.group(0),
+                            text)
+    return POLICY.mask_text(text)
 
 
 class RedactingFilter(logging.Filter):

@@ -18,7 +18,7 @@ from harness.cleanup import RecordTracker
 from harness.naming import ValueSource, new_run_id
 from harness.odata.retry import RetryPolicy, RetryStats
 from harness.odata.throttle import limiter_for
-from harness.secrets import RedactingFilter, register_secret
+from harness.secrets import RedactingFilter, guard_library_loggers, register_secret
 from harness.settings import SettingsError, TargetSettings, load_settings
 from harness.targets import client_for, simulator_targets
 
@@ -63,6 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except SettingsError as exc:
             raise pytest.UsageError(str(exc)) from None
     logging.getLogger("harness").addFilter(RedactingFilter())
+    guard_library_loggers()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,16 +9,53 @@ responses are registered too. Header values that carry credentials are masked wh
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.secrets import MASK, POLICY, label_for, redact, register_secret
 
 MAX_BODY_PREVIEW = 2000
+# ``.env`` key (or environment variable) listing the secret ``.env`` keys scripts may read, comma-separated.
+SCRIPT_SECRETS_KEY = "HARNESS_SCRIPT_SECRETS"
 
 
 def is_secret_name(name: str) -> bool:
     return POLICY.is_secret_name(name)
+
+
+def dotenv_secret_keys(values: Mapping[str, Any]) -> set[str]:
+    """The ``.env`` keys whose values are secret (the settings rule of the policy)."""
+    return {key for key in values if POLICY.is_secret_setting(key)}
+
+
+def script_visible(values: Mapping[str, Any], secret_keys: set[str],
+                   environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The ``.env`` layer as collection scripts see it: secret keys only when opted in by name.
+
+    ``{{CRM_PASSWORD}}`` in a request still resolves (the harness substitutes it); only
+    ``pm.variables`` and friends, which any script can send anywhere, do not hold it.
+    """
+    opted = str(values.get(SCRIPT_SECRETS_KEY) or environ.get(SCRIPT_SECRETS_KEY, ""))
+    allowed = {name.strip() for name in opted.split(",") if name.strip()}
+    return {key: value for key, value in values.items() if key not in secret_keys or key in allowed}
+
+
+def url_host(url: Any) -> str | None:
+    """``host:port`` (lower case, default port filled in) of an http(s) URL, else ``None``; the port
+    counts, since another server on loopback is another host."""
+    if not isinstance(url, str) or "://" not in url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        return None
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.hostname.lower()}:{port}"
 
 
 def register_variables(values: dict[str, Any], secret_keys: Iterable[str] = ()) -> None:
@@ -66,5 +103,5 @@ def redact_body(body: bytes | str | None) -> str | None:
     return text
 
 
-__all__ = ["MASK", "redact", "redact_body", "redact_header", "redact_headers", "register_response_tokens",
+__all__ = ["MASK", "SCRIPT_SECRETS_KEY", "dotenv_secret_keys", "redact", "script_visible", "url_host", "redact_body", "redact_header", "redact_headers", "register_response_tokens",
            "register_variables"]

@@ -28,11 +28,14 @@ from harness.postman.errors import CollectionError, UnresolvedVariableError
 from harness.postman.loader import load_collection, load_data_file, load_environment
 from harness.postman.model import Collection, Node, RequestItem
 from harness.postman.redaction import (
+    dotenv_secret_keys,
     redact,
     redact_body,
     redact_headers,
     register_response_tokens,
     register_variables,
+    script_visible,
+    url_host,
 )
 from harness.postman.report import WARNING, ImportReport
 from harness.postman.request_builder import BuiltRequest, build_request, resolve_request
@@ -130,6 +133,8 @@ class CollectionRunner:
             "collectionVariables", {v.key: v.value for v in self.collection.variables if not v.disabled})
         self.harness = VariableScope.from_mapping("harness", harness_variables)
         self.dotenv = VariableScope.from_mapping("dotenv", dotenv_values)
+        self.dotenv.secret_keys |= dotenv_secret_keys(self.dotenv.values)
+        self.sent_hosts: set[str] = set()  # hosts of the collection's own requests (for pm.sendRequest)
         if isinstance(iteration_data, str | Path):
             iteration_data = load_data_file(iteration_data)
         self.iteration_data: list[dict] = list(iteration_data or [])
@@ -166,6 +171,13 @@ class CollectionRunner:
         """Register the secret-looking (and declared secret) variable values for redaction."""
         for scope in (self.environment, self.globals, self.collection_variables, self.harness, self.dotenv):
             register_variables(scope.values, scope.secret_keys)
+
+    def target_hosts(self) -> set[str]:
+        """Hosts the collection talks to: its requests so far and every URL in its variables."""
+        hosts = set(self.sent_hosts)
+        for scope in (self.environment, self.collection_variables, self.globals, self.harness, self.dotenv):
+            hosts.update(h for value in scope.values.values() if (h := url_host(value)))
+        return hosts
 
     def data_row(self, iteration: int) -> dict[str, Any]:
         """Newman reuses the last data row when there are more iterations than rows."""
@@ -291,6 +303,8 @@ class CollectionRunner:
         execution.request = SentRequest(method=built.method, url=redact(built.url),
                                         headers=redact_headers(built.headers, secret_headers),
                                         body=redact_body(built.body))
+        if (host := url_host(built.url)) is not None:
+            self.sent_hosts.add(host)
         error, response_json, response = self.send_built(built, session, profile)
         if error is not None:
             execution.request_error = redact(error["message"])
@@ -389,6 +403,13 @@ class _ItemContext:
             built = build_request(resolved, prune_body=False)
         except (TypeError, ValueError) as exc:
             return {"name": "Error", "message": f"invalid request: {exc}"}, None
+        host = url_host(built.url)
+        if host is not None and host not in self.runner.target_hosts():
+            message = (f"pm.sendRequest to {host}, a host outside the collection's targets "
+                       f"({', '.join(sorted(self.runner.target_hosts())) or 'none'}): check what the script sends")
+            if message not in self.execution.warnings:
+                self.execution.warnings.append(message)
+                self.runner.report.add(WARNING, self.item.path, "pm.sendRequest", message)
         error, response_json, _ = self.runner.send_built(built, self.session)
         if error is not None:
             error["message"] = redact(error["message"])
@@ -401,7 +422,8 @@ class _ItemContext:
         scopes = {
             "environment": r.environment.values, "globals": r.globals.values,
             "collectionVariables": r.collection_variables.values, "iterationData": self.data.values,
-            "local": self.local.values, "harness": r.harness.values, "dotenv": r.dotenv.values,
+            "local": self.local.values, "harness": r.harness.values,
+            "dotenv": script_visible(r.dotenv.values, r.dotenv.secret_keys),
         }
         script = ScriptInput(
             event=event, code=code, location=location, scopes=scopes, request=request_json, response=response_json,

@@ -19,6 +19,9 @@ from harness.recording.matching import MATCH_ON, match_key
 from harness.recording.persister import HarnessPersister, RecordingContext
 from harness.recording.scrub import is_secret_key
 from harness.recording.values import CassetteValues, RecordedValuesError
+from harness.secrets import guard_library_loggers
+
+guard_library_loggers()  # vcrpy logs whole token replies at INFO: mask them where they are logged
 
 __all__ = [
     "MATCH_ON",

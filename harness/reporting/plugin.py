@@ -4,7 +4,7 @@ Registered through the ``pytest11`` entry point ``dynamics_harness_reporting``, 
 same under plain ``pytest``, under ``harness test`` and in pytest-xdist workers:
 
 - always: secrets are masked in every report (captured output and logs, failure text, user
-  properties, pytest-html extras and environment table);
+  properties, pytest-html extras and environment table, the warnings summary);
 - ``--harness-summary``: a table per service root / Postman collection at the end of the run;
 - ``--summary-json PATH``: the same as JSON, with failures and their messages.
 
@@ -29,7 +29,10 @@ from harness.reporting.grouping import Group, group_of, group_of_nodeid
 from harness.reporting.redaction import (
     explicit_metadata_keys,
     install_log_redaction,
+    mask_run_metadata,
+    mask_warning,
     redact_report,
+    register_setting_secrets,
     sanitize_metadata,
 )
 from harness.reporting.summary import RunSummary
@@ -86,11 +89,18 @@ class HarnessReporter:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.started = time.time()
         install_log_redaction(self.config)
+        register_setting_secrets(self.config)
+        mask_run_metadata(self.config)
         if self.wanted:
             self.counter.install()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.counter.uninstall()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_warning_recorded(self, warning_message, when, nodeid, location) -> None:
+        """Before the terminal's "warnings summary" or xdist sees it."""
+        mask_warning(warning_message)
 
     # ------------------------------------------------------------------ where the test runs
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:

@@ -103,6 +103,52 @@ def sanitize_metadata(metadata: dict, explicit_keys: set[str]) -> None:
         metadata[key] = _redact_value(value)
 
 
+def mask_warning(warning_message) -> None:
+    """A recorded warning (``warnings.WarningMessage``) with secrets masked in its message, before
+    pytest's "warnings summary" (or xdist's wire format) turns it into text."""
+    message = warning_message.message
+    text = str(message)
+    masked = redact(text)
+    if masked == text:
+        return
+    try:
+        replacement = type(message)(masked) if isinstance(message, Warning) else masked
+    except Exception:  # a warning class with another constructor
+        replacement = UserWarning(masked)
+    warning_message.message = replacement
+
+
+def mask_run_metadata(config: pytest.Config) -> None:
+    """Mask the HTML report's environment table again once the run's secrets are known.
+
+    pytest-metadata builds the table (and calls ``pytest_metadata``) before the harness has read
+    ``.env``; a ``--metadata`` value equal to a ``.env`` secret, or a URL with a password, would
+    otherwise reach report.html as typed.
+    """
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    metadata = config.stash.get(metadata_key, None)
+    if isinstance(metadata, dict):
+        for key, value in list(metadata.items()):
+            metadata[key] = _redact_value(value)
+
+
+def register_setting_secrets(config: pytest.Config) -> None:
+    """Register the secret values of ``.env`` and the environment, whichever target the run uses."""
+    from harness.settings import secret_setting_values
+
+    try:
+        env_file = config.getoption("env_file")
+    except ValueError:  # the harness plugin is not loaded
+        env_file = None
+    try:
+        secret_setting_values(env_file)
+    except OSError:
+        pass
+
+
 def explicit_metadata_keys(config: pytest.Config) -> set[str]:
     keys: set[str] = set()
     try:

@@ -6,9 +6,11 @@ Consumers import from here: ``redact`` for messages and logs, ``POLICY`` for nam
 
 from harness.secrets.policy import MASK, POLICY, SecretPolicy, ValueRule, key_words, label_for
 from harness.secrets.registry import (
+    LIBRARY_LOGGERS,
     MIN_REGISTERED_LENGTH,
     RedactingFilter,
     Secret,
+    guard_library_loggers,
     install_redaction,
     is_registered,
     redact,
@@ -16,6 +18,6 @@ from harness.secrets.registry import (
     registered_secrets,
 )
 
-__all__ = ["MASK", "MIN_REGISTERED_LENGTH", "POLICY", "RedactingFilter", "Secret", "SecretPolicy", "ValueRule",
-           "install_redaction", "is_registered", "key_words", "label_for", "redact", "register_secret",
-           "registered_secrets"]
+__all__ = ["LIBRARY_LOGGERS", "MASK", "MIN_REGISTERED_LENGTH", "POLICY", "RedactingFilter", "Secret",
+           "SecretPolicy", "ValueRule", "guard_library_loggers", "install_redaction", "is_registered", "key_words",
+           "label_for", "redact", "register_secret", "registered_secrets"]

@@ -144,7 +144,8 @@ class SecretPolicy:
         text = BEARER_RE.sub(lambda m: f"{m.group(1)} {mask}", text)
         text = URL_USERINFO_RE.sub(lambda m: f"{m.group(1)}:{mask}@", text)
         text = _FIELD_RE.sub(lambda m: f"{m.group(1)}={mask}" if self.is_secret_name(m.group(1), form=True)
-                             and m.group(2) != mask else m.group(0), text)
+                             and m.group(2) != mask and not _DOC_PLACEHOLDER.fullmatch(m.group(2))
+                             else m.group(0), text)
         return _JSON_PAIR_RE.sub(lambda m: f'"{m.group(1)}": "{mask}"' if self.is_secret_name(m.group(1))
                                  and m.group(2) != mask else m.group(0), text)
 
@@ -175,6 +176,8 @@ class SecretPolicy:
             self.secret_words.difference_update(new_words)
 
 
+# ``KEY=VALUE``, ``password=SECRET`` in help texts: an upper-case word is a placeholder, not a secret.
+_DOC_PLACEHOLDER = re.compile(r"[A-Z][A-Z_]*")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 

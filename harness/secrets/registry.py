@@ -151,6 +151,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Libraries that log request and response contents where the record is made: vcrpy's "Appending
+# request ... and response ..." (a token reply, before the harness has learned the new refresh token),
+# its replay lines, urllib3's request lines. A filter on their own loggers masks each record before
+# it propagates to any handler (pytest's, --log-file, a user's logging.basicConfig).
+LIBRARY_LOGGERS = ("vcr", "vcr.cassette", "vcr.stubs", "vcr.matchers", "vcr.request", "vcr.patch",
+                   "urllib3.connectionpool", "requests_oauthlib.oauth2_session")
+
+
+def guard_library_loggers() -> None:
+    """Put a :class:`RedactingFilter` on each of :data:`LIBRARY_LOGGERS` (idempotent)."""
+    for name in LIBRARY_LOGGERS:
+        install_redaction(logging.getLogger(name))
+
+
 def install_redaction(target: logging.Logger | logging.Handler) -> RedactingFilter:
     """Add one :class:`RedactingFilter` to a logger or handler (idempotent)."""
     for existing in target.filters:

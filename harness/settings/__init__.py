@@ -10,7 +10,13 @@ Usage::
 Keys are documented in ``.env.example`` at the repository root.
 """
 
-from harness.settings.loader import Settings, default_token_cache_path, known_keys, load_settings
+from harness.settings.loader import (
+    Settings,
+    default_token_cache_path,
+    known_keys,
+    load_settings,
+    secret_setting_values,
+)
 from harness.settings.problems import Origin, Problem, SettingsError
 from harness.settings.target import (
     BC_AUDIENCE,
@@ -33,4 +39,5 @@ __all__ = [
     "default_token_cache_path",
     "known_keys",
     "load_settings",
+    "secret_setting_values",
 ]

@@ -14,7 +14,7 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
-from harness.secrets import redact
+from harness.secrets import POLICY, redact
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _B64URL_PART = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -22,7 +22,12 @@ TENANT_ALIASES = ("organizations", "common")
 
 
 def shown(value: str, limit: int = 60) -> str:
-    """A value quoted for an error message, masked if secret-looking and shortened."""
+    """A value quoted for an error message, masked if secret-looking and shortened.
+
+    A secret pasted into the wrong key (``CRM_CLIENT_ID=<client secret>``) is not registered as a
+    secret, so its *shape* decides (:meth:`harness.secrets.SecretPolicy.looks_secret`)."""
+    if POLICY.looks_secret(value) and redact(value) == value:
+        return f"a {len(value)}-character value that looks like a secret (not shown)"
     text = redact(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
 from dotenv.parser import Binding, parse_stream
 
+from harness.secrets import POLICY
 from harness.settings.problems import Origin, Problem
+
+_KEY_SHAPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 # python-dotenv logs its own warning for each unparsable line; the harness reports those lines
 # itself, by key and line number, in one SettingsError.
@@ -45,6 +49,15 @@ def _binding_line(binding: Binding) -> int:
     return binding.original.line + newlines
 
 
+def _may_be_a_value(text: str, before: Binding | None) -> bool:
+    """A line without '=' that is not plainly a key: a secret-shaped text, or the line after a secret
+    key left empty (``FNO_CLIENT_SECRET=`` and the value wrapped onto the next line)."""
+    if not _KEY_SHAPE.fullmatch(text) or POLICY.looks_secret(text):
+        return True
+    return (before is not None and before.key is not None and not (before.value or "").strip()
+            and POLICY.is_secret_setting(before.key))
+
+
 def read_env_file(path: Path) -> EnvFile:
     """Parse ``path``; unreadable or malformed content becomes :class:`Problem` items, not exceptions."""
     env = EnvFile(path=path)
@@ -62,7 +75,9 @@ def read_env_file(path: Path) -> EnvFile:
         return env
 
     seen: dict[str, list[int]] = {}
+    previous: Binding | None = None
     for binding in parse_stream(io.StringIO(text)):
+        before, previous = previous, binding
         line = _binding_line(binding)
         if binding.error:
             env.problems.append(Problem(
@@ -72,8 +87,13 @@ def read_env_file(path: Path) -> EnvFile:
         if binding.key is None:  # blank line or comment
             continue
         if binding.value is None:
-            env.problems.append(Problem(binding.key, "has no '=VALUE'; expected KEY=VALUE",
-                                        Origin(path, line)))
+            if _may_be_a_value(binding.key, before):
+                env.problems.append(Problem(None, "this line has no '=' (its text is not shown: it may be a "
+                                                  "value, such as the rest of a wrapped secret); expected "
+                                                  "KEY=VALUE on one line", Origin(path, line)))
+            else:
+                env.problems.append(Problem(binding.key, "has no '=VALUE'; expected KEY=VALUE",
+                                            Origin(path, line)))
             continue
         seen.setdefault(binding.key, []).append(line)
 

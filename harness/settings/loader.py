@@ -43,7 +43,7 @@ log = logging.getLogger("harness.settings")
 
 SHARED_FALLBACKS = ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "AUTHORITY")
 TARGET_EXTRA_KEYS = {"crm": ("API_VERSION",), "fno": ("COMPANY",), "bc": ("ENVIRONMENT", "COMPANY_ID")}
-HARNESS_KEYS = ("HARNESS_TARGET", "HARNESS_TOKEN_CACHE", "HARNESS_ENV_FILE")
+HARNESS_KEYS = ("HARNESS_TARGET", "HARNESS_TOKEN_CACHE", "HARNESS_ENV_FILE", "HARNESS_SCRIPT_SECRETS")
 _CRM_API_VERSION = re.compile(r"^v?(8\.[0-2]|9\.[0-2])$")
 _BC_ENVIRONMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")
 _FNO_COMPANY = re.compile(r"^[A-Za-z0-9]{1,10}$")
@@ -514,6 +514,19 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
     return Settings(target=target, env_file=path, crm=built["crm"], fno=built["fno"], bc=built["bc"],
                     token_cache_path=cache_path, warnings=tuple(warnings),
                     _secret_values=tuple(value for value, _ in secret_values))
+
+
+def secret_setting_values(env_file: str | Path | None = None, environ: Mapping[str, str] | None = None
+                          ) -> list[tuple[str, str]]:
+    """(value, label) of every secret setting in ``.env`` and the environment, without validating
+    anything (a report must mask them even when the run does not use ``.env``); registered too."""
+    environ = os.environ if environ is None else environ
+    path, problem = _resolve_env_file(env_file, environ)
+    env = read_env_file(path) if path is not None and problem is None else None
+    found = _secret_values(_Lookup(environ, env), env, environ)
+    for value, label in found:
+        register_secret(value, label)
+    return found
 
 
 def _secret_values(lookup: _Lookup, env: EnvFile | None, environ: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.secrets import redact
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" ({self.origin})" if self.origin is not None else ""
+        message = redact(self.message)  # a registered secret never comes back in a message
         if self.key:
-            return f"{self.key}{where}: {self.message}"
-        return f"{str(self.origin) + ': ' if self.origin else ''}{self.message}"
+            return f"{self.key}{where}: {message}"
+        return f"{str(self.origin) + ': ' if self.origin else ''}{message}"
 
 
 class SettingsError(HarnessError):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import requests
 
 from harness.auth import TokenBroker
-from harness.odata import BUSINESS_CENTRAL, DATAVERSE, FNO, Dialect, ODataClient
+from harness.odata import ODataClient
+from harness.odata.dialects import BY_ROOT
 from harness.settings import TargetSettings
-
-DIALECT_OF: dict[str, Dialect] = {"crm": DATAVERSE, "fno": FNO, "bc": BUSINESS_CENTRAL}
 
 # Keys the client cannot read from a create response header (F&O and BC answer with a body).
 ENTITY_KEYS: dict[str, dict[str, list[str]]] = {
@@ -23,7 +22,7 @@ ENTITY_KEYS: dict[str, dict[str, list[str]]] = {
 def client_for(target: TargetSettings, broker: TokenBroker, session: requests.Session | None = None,
                on_created=None, timeout: float = 30) -> ODataClient:
     """An :class:`ODataClient` for ``target`` that signs requests with the broker's token."""
-    return ODataClient(target.api_root, DIALECT_OF[target.name], session=session, auth=broker.auth(target),
+    return ODataClient(target.api_root, BY_ROOT[target.name], session=session, auth=broker.auth(target),
                        timeout=timeout, on_created=on_created, entity_keys=ENTITY_KEYS.get(target.name))
 
 

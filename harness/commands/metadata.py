@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from harness.contract.errors import ContractError
-from harness.contract.metadata import ROOT_DIALECTS
 from harness.errors import HarnessError
 from harness.metadata import CsdlModel, diff_metadata, parse_csdl, to_openapi
-from harness.metadata.dialects import DIALECTS
+from harness.metadata.dialects import CHOICES
+from harness.odata.dialects import BY_ROOT
 
 TARGET_PREFIXES = ("sim:", "live:")
 
@@ -35,8 +35,8 @@ def fetch_bytes(target: str, root: str, env_file: str | None) -> tuple[bytes, st
     from harness.contract.metadata import fetch_metadata
     from harness.targets import client_for
 
-    if root not in ROOT_DIALECTS:
-        raise ContractError(f"unknown service root {root!r}; expected one of {', '.join(ROOT_DIALECTS)}")
+    if root not in BY_ROOT:
+        raise ContractError(f"unknown service root {root!r}; expected one of {', '.join(BY_ROOT)}")
     with open_targets(target, env_file) as (targets, broker):
         settings = targets.get(root)
         if settings is None:
@@ -121,8 +121,8 @@ def openapi_command(source: str, dialect: str | None, entity_sets: str | None, o
     model, root = load_source(source, env_file)
     if dialect is None:
         if root is None:
-            raise HarnessError(f"--dialect is needed for a file source: one of {', '.join(DIALECTS)}")
-        dialect = ROOT_DIALECTS[root]
+            raise HarnessError(f"--dialect is needed for a file source: one of {', '.join(CHOICES)}")
+        dialect = CHOICES[list(BY_ROOT).index(root)]
     document = to_openapi(model, dialect, _names(entity_sets) or "all", server_url,
                           operation_imports=_names(operation_imports))
     text = json.dumps(document, indent=2, ensure_ascii=False)
@@ -172,7 +172,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     fetch = actions.add_parser("fetch", help="download a service's $metadata with the harness's token",
                                description="Download $metadata from the simulator or the live instance in .env.")
     fetch.add_argument("--target", choices=("sim", "live"), default="sim", help="sim (default) or live")
-    fetch.add_argument("--root", choices=tuple(ROOT_DIALECTS), required=True, help="which service")
+    fetch.add_argument("--root", choices=tuple(BY_ROOT), required=True, help="which service")
     fetch.add_argument("--out", default=None, metavar="FILE", help="write here (default: stdout)")
     fetch.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     fetch.set_defaults(handler=lambda a: fetch_command(a.target, a.root, a.out, a.env_file))
@@ -195,7 +195,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Write the OpenAPI document the contract tests use: what each Dynamics service really "
                     "answers (status codes, headers, error bodies) for the selected entity sets.")
     openapi.add_argument("source", metavar="SOURCE", help=_target_source_help())
-    openapi.add_argument("--dialect", choices=tuple(DIALECTS), default=None,
+    openapi.add_argument("--dialect", choices=CHOICES, default=None,
                          help="dataverse, fno or bc (default: from the root of a sim:/live: source)")
     openapi.add_argument("--entity-sets", default=None, metavar="A,B",
                          help="entity sets to include, names or globs (default: all)")

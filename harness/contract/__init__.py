@@ -14,7 +14,7 @@ from harness.contract.build import Contract, build_contract
 from harness.contract.cassettes import CassetteMismatch, CassetteReport, validate_cassettes
 from harness.contract.document import RESERVED_KEY_PREFIX, contract_document, keep_methods, pin_path_parameter
 from harness.contract.errors import ContractError
-from harness.contract.metadata import ROOT_DIALECTS, dialect_of, fetch_metadata
+from harness.contract.metadata import dialect_of, fetch_metadata
 from harness.contract.runner import ContractRunner
 from harness.contract.schema import (
     CHECKS,
@@ -31,7 +31,6 @@ __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "DEFAULT_SEED",
     "RESERVED_KEY_PREFIX",
-    "ROOT_DIALECTS",
     "CassetteMismatch",
     "CassetteReport",
     "Contract",

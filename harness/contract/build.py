@@ -114,7 +114,7 @@ def build_contract(client: Any, root: str, *, read_only: bool = False,
     except MetadataError as exc:
         raise ContractError(f"the $metadata of {root} is not usable: {exc}") from None
     values = dict(path_values or {})
-    if dialect == "bc" and BC_COMPANY_PARAMETER not in values:
+    if dialect.company_scoped and BC_COMPANY_PARAMETER not in values:
         values[BC_COMPANY_PARAMETER] = bc_company_id(client)
     document = contract_document(model, dialect, client.api_root, entity_sets=present_sets(model, entity_sets),
                                  operation_imports=operation_imports, read_only=read_only,

@@ -25,9 +25,9 @@ from schemathesis.core.failures import FailureGroup
 from harness.contract.baseline import Baseline, KnownIssue
 from harness.contract.document import HTTP_METHODS, contract_document, load_model
 from harness.contract.errors import ContractError
-from harness.contract.metadata import ROOT_DIALECTS
 from harness.contract.schema import CHECKS, load_schema
 from harness.metadata import MetadataError, OpenApiOptionError
+from harness.odata.dialects import BY_ROOT
 from harness.recording.bodies import unstructure
 from harness.recording.instance import PLACEHOLDER_DOMAIN
 from harness.recording.interactions import CassetteFormatError
@@ -123,10 +123,10 @@ class RootContract:
         server = f"https://{root}.{PLACEHOLDER_DOMAIN}"
         model = load_model(metadata)
         try:
-            document = contract_document(model, ROOT_DIALECTS[root], server, reserve_write_keys=False,
+            document = contract_document(model, BY_ROOT[root], server, reserve_write_keys=False,
                                          operation_imports="all")
         except OpenApiOptionError:  # an import the converter cannot describe: check entity sets only
-            document = contract_document(model, ROOT_DIALECTS[root], server, reserve_write_keys=False)
+            document = contract_document(model, BY_ROOT[root], server, reserve_write_keys=False)
         return cls(root, document)
 
     def route(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
@@ -165,7 +165,7 @@ def load_contracts(metadata_dir: str | Path | None = None,
         folder = Path(metadata_dir)
         if not folder.is_dir():
             raise ContractError(f"{folder}: no such metadata folder (expected <root>.xml files, e.g. crm.xml)")
-        for root in ROOT_DIALECTS:
+        for root in BY_ROOT:
             path = folder / f"{root}.xml"
             if root not in contracts and path.is_file():
                 try:

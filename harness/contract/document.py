@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.metadata import CsdlModel, parse_csdl, to_openapi
 from harness.metadata.openapi import select_names
+from harness.odata.dialects import Dialect
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 READ_METHODS = frozenset({"get", "head"})
@@ -32,7 +33,7 @@ def load_model(metadata: bytes | str | CsdlModel) -> CsdlModel:
     return metadata if isinstance(metadata, CsdlModel) else parse_csdl(metadata)
 
 
-def contract_document(metadata: bytes | str | CsdlModel, dialect: str, server_url: str, *,
+def contract_document(metadata: bytes | str | CsdlModel, dialect: str | Dialect, server_url: str, *,
                       entity_sets: str | Iterable[str] = "all",
                       operation_imports: str | Iterable[str] | None = None,
                       read_only: bool = False,

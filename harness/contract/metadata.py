@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from harness.contract.errors import ContractError
+from harness.odata.dialects import BY_ROOT, Dialect
 from harness.odata.errors import redact_url
 
-ROOT_DIALECTS: dict[str, str] = {"crm": "dataverse", "fno": "fno", "bc": "bc"}
 XML_ACCEPT = {"Accept": "application/xml"}
 
 
-def dialect_of(root: str) -> str:
-    """`crm` -> `dataverse` (the converter's dialect names); unknown roots are a usage error."""
+def dialect_of(root: str) -> Dialect:
+    """`crm` -> the Dataverse dialect (:data:`harness.odata.dialects.BY_ROOT`); unknown roots are a usage error."""
     try:
-        return ROOT_DIALECTS[root]
+        return BY_ROOT[root]
     except KeyError:
-        raise ContractError(f"unknown service root {root!r}; expected one of {', '.join(ROOT_DIALECTS)}") from None
+        raise ContractError(f"unknown service root {root!r}; expected one of {', '.join(BY_ROOT)}") from None
 
 
 def fetch_metadata(client: Any) -> bytes:

@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from harness.contract.metadata import ROOT_DIALECTS, fetch_metadata
+from harness.contract.metadata import fetch_metadata
+from harness.odata.dialects import BY_ROOT
 
 METADATA_FOLDER = "metadata"
 log = logging.getLogger("harness.contract")
@@ -56,7 +57,7 @@ def pin_metadata(cassette_root: str | Path, clients: Mapping[str, Any]) -> dict[
     """
     written: dict[str, Path] = {}
     for root, client in clients.items():
-        if root not in ROOT_DIALECTS:
+        if root not in BY_ROOT:
             continue
         content = fetch_metadata(client)
         path = metadata_path(cassette_root, root)

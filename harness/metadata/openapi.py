@@ -41,7 +41,7 @@ BC_COMPANY_PARAMETER = "companyId"
 
 def to_openapi(
     model: CsdlModel,
-    dialect: str = "dataverse",
+    dialect: str | Dialect = "dataverse",
     entity_sets: str | Iterable[str] = "all",
     server_url: str | None = None,
     *,
@@ -629,7 +629,7 @@ class _Builder:
                     },
                 },
             }
-        conflicts = {"dataverse": (404, 412), "fno": (), "bc": (404, 409)}[self.dialect.name]
+        conflicts = {"crm": (404, 412), "fno": (), "bc": (404, 409)}[self.dialect.root]
         responses.update(self._errors(*conflicts))
         return {
             "operationId": f"{entity_set.name}.create",
@@ -664,7 +664,7 @@ class _Builder:
         }
 
     def _update_operation(self, entity_set: EntitySet, entity_type: EntityType, method: str) -> dict[str, Any]:
-        if_match = "If-Match-required" if self.dialect.if_match_required else "If-Match"
+        if_match = "If-Match-required" if self.dialect.requires_if_match else "If-Match"
         parameters = [*self._company_parameters(), *self._common_headers(), self._shared_parameter(if_match)]
         entity = self._json(component_ref(f"{entity_type.full_name}-entity"))
         responses: dict[str, Any] = {}
@@ -686,7 +686,7 @@ class _Builder:
                     "headers": self._success_headers(etag=True),
                     "content": entity,
                 }
-        conflicts = {"dataverse": (404, 412), "fno": (404, 412), "bc": (404, 409, 412)}[self.dialect.name]
+        conflicts = {"crm": (404, 412), "fno": (404, 412), "bc": (404, 409, 412)}[self.dialect.root]
         responses.update(self._errors(*conflicts))
         verb = "Replace" if method == "put" else "Update"
         return {
@@ -699,8 +699,8 @@ class _Builder:
         }
 
     def _delete_operation(self, entity_set: EntitySet) -> dict[str, Any]:
-        if_match = "If-Match-required" if self.dialect.if_match_required else "If-Match"
-        conflicts = {"dataverse": (404, 405, 412), "fno": (404, 412), "bc": (404, 409, 412)}[self.dialect.name]
+        if_match = "If-Match-required" if self.dialect.requires_if_match else "If-Match"
+        conflicts = {"crm": (404, 405, 412), "fno": (404, 412), "bc": (404, 409, 412)}[self.dialect.root]
         return {
             "operationId": f"{entity_set.name}.delete",
             "summary": f"Delete one record of {entity_set.name}",

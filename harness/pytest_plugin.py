@@ -20,7 +20,7 @@ from harness.odata.retry import RetryPolicy, RetryStats
 from harness.odata.throttle import limiter_for
 from harness.secrets import RedactingFilter, guard_library_loggers, register_secret
 from harness.settings import SettingsError, TargetSettings, load_settings
-from harness.targets import client_for, simulator_targets
+from harness.targets import client_for, targets_of_simulator
 
 ROOT_MARKERS = {"crm": "Dataverse / Dynamics 365 CRM root (/api/data/v9.x)",
                 "fno": "Finance and Operations root (/data)",
@@ -112,13 +112,7 @@ def harness_target(request: pytest.FixtureRequest) -> str:
 def harness_targets(request: pytest.FixtureRequest, harness_target: str) -> dict[str, TargetSettings]:
     """Target settings by name (crm/fno/bc): from the simulator, or from ``.env`` for ``--target=live``."""
     if harness_target == "sim":
-        from simulator import config as simcfg
-
-        server = request.getfixturevalue("sim")
-        c = server.config
-        targets = simulator_targets(c.login_url, c.tenant_id, c.crm_url, c.fno_url, c.bc_url,
-                                    simcfg.PUBLIC_CLIENT_ID, simcfg.CONFIDENTIAL_CLIENT_ID,
-                                    c.users[0].upn, simcfg.DEFAULT_PASSWORD, simcfg.DEFAULT_CLIENT_SECRET)
+        targets = targets_of_simulator(request.getfixturevalue("sim"))
     else:
         targets = request.config.harness_settings.targets()
     for target in targets.values():

@@ -1,13 +1,28 @@
-"""From settings to a ready OData client: the one place a target name becomes a dialect."""
+"""The one target bridge: from ``.env`` settings or a running simulator to targets, clients and variables.
+
+* :func:`open_targets` — "which targets, with which credentials" for a command: the live ``.env``
+  or an embedded simulator started for the duration;
+* :func:`targets_of_simulator` / :func:`simulator_targets` — ``TargetSettings`` for a running
+  simulator's default users and apps (the pytest plugin, the CLI, the canary tests);
+* :func:`client_for` — an authenticated :class:`~harness.odata.ODataClient` for a target (the root
+  name becomes a dialect through :data:`harness.odata.dialects.BY_ROOT`);
+
+Not to be confused with :mod:`harness.settings.target` (the settings of one target) and
+:mod:`harness.postman.target` (the variables a collection gets from a simulator or from targets).
+"""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
 
 import requests
 
 from harness.auth import TokenBroker
 from harness.odata import ODataClient
 from harness.odata.dialects import BY_ROOT
-from harness.settings import TargetSettings
+from harness.settings import TargetSettings, load_settings
 
 # Keys the client cannot read from a create response header (F&O and BC answer with a body).
 ENTITY_KEYS: dict[str, dict[str, list[str]]] = {
@@ -41,3 +56,27 @@ def simulator_targets(login_url: str, tenant_id: str, crm_url: str, fno_url: str
                                        client_id=confidential_client, client_secret=client_secret,
                                        grant_type="client_credentials", token_version="v2"),
     }
+
+
+def targets_of_simulator(server: Any) -> dict[str, TargetSettings]:
+    """:func:`simulator_targets` for a running ``SimulatorServer`` and its default user and apps."""
+    from simulator import config as simcfg  # only front-ends start a simulator; the library never does
+
+    c = server.config
+    return simulator_targets(c.login_url, c.tenant_id, c.crm_url, c.fno_url, c.bc_url, simcfg.PUBLIC_CLIENT_ID,
+                             simcfg.CONFIDENTIAL_CLIENT_ID, c.users[0].upn, simcfg.DEFAULT_PASSWORD,
+                             simcfg.DEFAULT_CLIENT_SECRET)
+
+
+@contextlib.contextmanager
+def open_targets(target: str, env_file: str | None) -> Iterator[tuple[dict[str, TargetSettings], TokenBroker]]:
+    """Yield ``(targets, broker)``; for ``sim`` a simulator runs for the duration of the block."""
+    if target == "live":
+        settings = load_settings(env_file)
+        yield settings.targets(), TokenBroker.from_settings(settings)
+        return
+    from harness.auth import MemoryTokenCache
+    from simulator.server import SimulatorServer
+
+    with SimulatorServer() as server:
+        yield targets_of_simulator(server), TokenBroker(MemoryTokenCache())

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from harness.cleanup import sweep_tagged
-from harness.commands.targets import open_targets
-from harness.naming import TAG_PREFIX, run_tag
-from harness.targets import client_for
+import argparse
+
+from harness.commands.options import target_options
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``cleanup`` to the ``harness`` CLI."""
+    cleanup = commands.add_parser("cleanup", help="delete records earlier runs left behind (tagged names)")
+    target_options(cleanup)
+    cleanup.add_argument("--run-id", default=None, help="only this run's records (default: every harness run)")
+    cleanup.add_argument("--roots", default=None, help="comma-separated targets (default all configured)")
+    cleanup.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    cleanup.set_defaults(handler=lambda args: cleanup_command(args.target, args.env_file, args.run_id, args.dry_run,
+                                                              args.roots.split(",") if args.roots else None))
 
 
 def cleanup_command(target: str, env_file: str | None, run_id: str | None, dry_run: bool,
                     roots: list[str] | None = None) -> int:
+    from harness.cleanup import sweep_tagged
+    from harness.naming import TAG_PREFIX, run_tag
+    from harness.targets import client_for, open_targets
+
     tag = run_tag(run_id) if run_id else TAG_PREFIX
     total = 0
     with open_targets(target, env_file) as (targets, broker):

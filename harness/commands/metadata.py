@@ -31,9 +31,8 @@ def is_target_reference(source: str) -> bool:
 
 def fetch_bytes(target: str, root: str, env_file: str | None) -> tuple[bytes, str]:
     """`$metadata` of `root` on the simulator or the live instance; (XML, its API root URL)."""
-    from harness.commands.targets import open_targets
     from harness.contract.metadata import fetch_metadata
-    from harness.targets import client_for
+    from harness.targets import client_for, open_targets
 
     if root not in BY_ROOT:
         raise ContractError(f"unknown service root {root!r}; expected one of {', '.join(BY_ROOT)}")

@@ -32,7 +32,7 @@ import sys
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,9 @@ from harness.postman.loader import load_collection, load_data_file, load_environ
 from harness.postman.model import Collection, RequestItem
 from harness.postman.redaction import MASK, is_secret_name, redact
 from harness.postman.results import ItemExecution, RunResult
-from harness.postman.target import needs_simulator
+from harness.postman.target import needs_simulator, target_variables
 from harness.postman.variables import VariableScope
 from harness.secrets import register_secret
-from harness.settings.target import TargetSettings
 
 REPORTERS = ("cli", "json", "junit", "html")
 EXPORT_SUFFIX = {"json": "json", "junit": "xml", "html": "html"}
@@ -210,33 +209,6 @@ class LoadedScope:
                 if isinstance(e, dict)}
 
 
-def target_variables(targets: Mapping[str, TargetSettings]) -> dict[str, str]:
-    """The variables of collections/README.md from target settings (the simulator's, or .env's)."""
-    crm, fno, bc = targets.get("crm"), targets.get("fno"), targets.get("bc")
-    values: dict[str, str] = {}
-    anchor = next((t for t in (crm, fno, bc) if t is not None and t.tenant_id), None)
-    if anchor is not None:
-        tenant_root = f"{anchor.authority}/{anchor.tenant_id}"
-        values.update(tenant_id=str(anchor.tenant_id), login_url=anchor.authority,
-                      token_url=f"{tenant_root}/oauth2/token", token_url_v2=f"{tenant_root}/oauth2/v2.0/token")
-    if crm is not None:
-        values.update(crm_url=crm.url, crm_api=crm.api_root)
-        if crm.client_id:
-            values["client_id"] = crm.client_id
-        if crm.username and crm.password is not None:
-            values.update(username=crm.username, password=crm.password.reveal())
-    if fno is not None:
-        values.update(fno_url=fno.url, fno_api=fno.api_root, fno_company=fno.company)
-    if bc is not None:
-        values.update(bc_url=bc.url, bc_resource=bc.audience)
-    confidential = next((t for t in (fno, bc, crm) if t is not None and t.client_secret is not None
-                         and t.client_id), None)
-    if confidential is not None:
-        values.update(confidential_client_id=str(confidential.client_id),
-                      client_secret=confidential.client_secret.reveal())  # type: ignore[union-attr]
-    return values
-
-
 @dataclass
 class Target:
     """Where the run goes: the harness variable layer and the oauth2 token source."""
@@ -257,7 +229,7 @@ def open_target(kind: str, env_file: str | None) -> Iterator[Target]:
         with TokenBroker(MemoryTokenCache()) as broker:
             yield Target("none", {}, BrokerTokenProvider(broker, {}), "no target variables")
         return
-    from harness.commands.targets import open_targets
+    from harness.targets import open_targets
 
     with open_targets(kind, env_file) as (targets, broker):
         try:

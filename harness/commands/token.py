@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 
-from harness.auth.token import safe_claims
-from harness.commands.targets import open_targets
+from harness.commands.options import target_options
 from harness.errors import HarnessError
 
 SHOWN_CLAIMS = ("aud", "iss", "tid", "oid", "upn", "unique_name", "appid", "scp", "roles", "idtyp", "ver",
@@ -18,7 +18,19 @@ def mask(token: str) -> str:
     return f"{token[:6]}…({len(token)} chars)" if len(token) > 12 else "***"
 
 
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``token`` to the ``harness`` CLI."""
+    token = commands.add_parser("token", help="obtain a token for a target and show its claims (token masked)")
+    token.add_argument("name", choices=("crm", "fno", "bc"), help="which service the token is for")
+    target_options(token)
+    token.add_argument("--json", action="store_true", help="print JSON")
+    token.set_defaults(handler=lambda args: token_command(args.name, args.target, args.env_file, args.json))
+
+
 def token_command(name: str, target: str, env_file: str | None, as_json: bool = False) -> int:
+    from harness.auth.token import safe_claims
+    from harness.targets import open_targets
+
     with open_targets(target, env_file) as (targets, broker):
         settings = targets.get(name)
         if settings is None:

@@ -1,5 +1,7 @@
 """Variables the harness supplies for the target a collection runs against.
 
+:func:`simulator_variables` reads them from a running simulator, :func:`target_variables` from target
+settings (the simulator's or ``.env``'s, as ``harness run`` opens them through :mod:`harness.targets`).
 Against the embedded simulator, collections written with ``{{crm_api}}``, ``{{token_url}}``,
 ``{{username}}``... get values read from the running simulator's configuration (a low-precedence
 layer, so an environment file still wins). The simulator object is used duck-typed — ``harness``
@@ -10,13 +12,12 @@ defaults, registered for redaction anyway.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from harness.postman.model import Collection
 from harness.secrets import register_secret
-
-BC_AUDIENCE = "https://api.businesscentral.dynamics.com"
+from harness.settings.target import BC_AUDIENCE, TargetSettings
 
 SIMULATOR_VARIABLES = (
     "crm_url", "crm_api", "fno_url", "fno_api", "bc_url", "bc_resource", "tenant_id", "login_url", "token_url",
@@ -92,3 +93,30 @@ def needs_simulator(collection: Collection, defined: Iterable[str]) -> bool:
     """True when the collection uses a simulator variable nobody else defines."""
     wanted = referenced_variables(collection) & set(SIMULATOR_VARIABLES)
     return bool(wanted - set(defined))
+
+
+def target_variables(targets: Mapping[str, TargetSettings]) -> dict[str, str]:
+    """The variables of collections/README.md from target settings (the simulator's, or .env's)."""
+    crm, fno, bc = targets.get("crm"), targets.get("fno"), targets.get("bc")
+    values: dict[str, str] = {}
+    anchor = next((t for t in (crm, fno, bc) if t is not None and t.tenant_id), None)
+    if anchor is not None:
+        tenant_root = f"{anchor.authority}/{anchor.tenant_id}"
+        values.update(tenant_id=str(anchor.tenant_id), login_url=anchor.authority,
+                      token_url=f"{tenant_root}/oauth2/token", token_url_v2=f"{tenant_root}/oauth2/v2.0/token")
+    if crm is not None:
+        values.update(crm_url=crm.url, crm_api=crm.api_root)
+        if crm.client_id:
+            values["client_id"] = crm.client_id
+        if crm.username and crm.password is not None:
+            values.update(username=crm.username, password=crm.password.reveal())
+    if fno is not None:
+        values.update(fno_url=fno.url, fno_api=fno.api_root, fno_company=fno.company)
+    if bc is not None:
+        values.update(bc_url=bc.url, bc_resource=bc.audience)
+    confidential = next((t for t in (fno, bc, crm) if t is not None and t.client_secret is not None
+                         and t.client_id), None)
+    if confidential is not None:
+        values.update(confidential_client_id=str(confidential.client_id),
+                      client_secret=confidential.client_secret.reveal())  # type: ignore[union-attr]
+    return values

@@ -5,7 +5,8 @@
 * :func:`targets_of_simulator` / :func:`simulator_targets` — ``TargetSettings`` for a running
   simulator's default users and apps (the pytest plugin, the CLI, the canary tests);
 * :func:`client_for` — an authenticated :class:`~harness.odata.ODataClient` for a target (the root
-  name becomes a dialect through :data:`harness.odata.dialects.BY_ROOT`);
+  name becomes a dialect through :data:`harness.odata.dialects.BY_ROOT`); :func:`connect` does it all
+  from ``.env`` for a script (``from harness import connect``);
 
 Not to be confused with :mod:`harness.settings.target` (the settings of one target) and
 :mod:`harness.postman.target` (the variables a collection gets from a simulator or from targets).
@@ -20,6 +21,7 @@ from typing import Any
 import requests
 
 from harness.auth import TokenBroker
+from harness.errors import HarnessError
 from harness.odata import ODataClient
 from harness.odata.dialects import BY_ROOT
 from harness.settings import TargetSettings, load_settings
@@ -39,6 +41,24 @@ def client_for(target: TargetSettings, broker: TokenBroker, session: requests.Se
     """An :class:`ODataClient` for ``target`` that signs requests with the broker's token."""
     return ODataClient(target.api_root, BY_ROOT[target.name], session=session, auth=broker.auth(target),
                        timeout=timeout, on_created=on_created, entity_keys=ENTITY_KEYS.get(target.name))
+
+
+def connect(name: str, env_file: str | None = None, *, session: requests.Session | None = None,
+            timeout: float = 30) -> ODataClient:
+    """An authenticated client for the target ``name`` (``crm``, ``fno``, ``bc``) described by ``.env``.
+
+    ``env_file`` defaults to ``$HARNESS_ENV_FILE`` or ``./.env``; real environment variables win over
+    the file. Tokens come from the settings' token cache (``HARNESS_TOKEN_CACHE``), so a notebook
+    signs in once. Raises :class:`~harness.settings.SettingsError` for a bad ``.env`` and
+    :class:`~harness.errors.HarnessError` for a target that is not configured.
+    """
+    settings = load_settings(env_file)
+    target = settings.targets().get(name)
+    if target is None:
+        configured = ", ".join(settings.targets()) or "none"
+        raise HarnessError(f"no settings for target {name!r} (configured: {configured}): set "
+                           f"{name.upper()}_URL and its sign-in keys in .env (see .env.example)")
+    return client_for(target, TokenBroker.from_settings(settings), session=session, timeout=timeout)
 
 
 def simulator_targets(login_url: str, tenant_id: str, crm_url: str, fno_url: str, bc_url: str,

@@ -30,6 +30,7 @@ from harness.auth.cache import (
     open_cache,
 )
 from harness.auth.errors import AuthError, friendly_message
+from harness.auth.factory import provider_for
 from harness.auth.providers import (
     ClientCredentialsProvider,
     GrantProvider,
@@ -37,7 +38,6 @@ from harness.auth.providers import (
     PastedTokenProvider,
     RefreshTokenProvider,
     TokenProvider,
-    provider_for,
 )
 from harness.auth.requests_auth import TokenAuth
 from harness.auth.token import AccessToken, parse_token_response

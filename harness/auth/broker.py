@@ -15,7 +15,8 @@ import threading
 import requests
 
 from harness.auth.cache import MemoryTokenCache, TokenCache, open_cache
-from harness.auth.providers import TokenProvider, provider_for
+from harness.auth.factory import provider_for
+from harness.auth.providers import TokenProvider
 from harness.auth.requests_auth import TokenAuth
 from harness.auth.token import AccessToken
 from harness.settings.target import TargetSettings

@@ -215,28 +215,5 @@ class RefreshTokenProvider(GrantProvider):
         return self._redeem(self.target.refresh_token)
 
 
-def provider_for(target: TargetSettings, cache: TokenCache | None = None, **options) -> TokenProvider:
-    """The provider for ``target.grant_type``.
-
-    ``options`` go to the provider: ``session``, ``skew``, ``clock``, ``timeout`` for all grant
-    providers; ``no_browser``, ``open_url``, ``wait_timeout``, ``login_hint`` for authorization_code.
-    """
-    grant = target.grant_type
-    if grant == "token":
-        return PastedTokenProvider(target, **{k: v for k, v in options.items() if k == "clock"})
-    if grant == "authorization_code":
-        from harness.auth.authcode import AuthorizationCodeProvider
-
-        return AuthorizationCodeProvider(target, cache, **options)
-    common = {k: v for k, v in options.items() if k in ("session", "skew", "clock", "timeout")}
-    classes: dict[str, type[GrantProvider]] = {
-        "password": PasswordProvider, "client_credentials": ClientCredentialsProvider,
-        "refresh_token": RefreshTokenProvider,
-    }
-    if grant not in classes:
-        raise AuthError(f"{target.key('grant_type')}: unknown grant type {grant!r}")
-    return classes[grant](target, cache, **common)
-
-
 __all__ = ["ClientCredentialsProvider", "GrantProvider", "PasswordProvider",
-           "PastedTokenProvider", "RefreshTokenProvider", "TokenProvider", "provider_for"]
+           "PastedTokenProvider", "RefreshTokenProvider", "TokenProvider"]

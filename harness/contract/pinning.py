@@ -15,8 +15,6 @@ download is never recorded) and replaces the file atomically. It is active where
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,9 @@ from typing import Any
 import pytest
 
 from harness.contract.metadata import fetch_metadata
+from harness.files import write_atomically
 from harness.odata.dialects import BY_ROOT
+from harness.recording.naming import cassette_root
 
 METADATA_FOLDER = "metadata"
 log = logging.getLogger("harness.contract")
@@ -33,20 +33,6 @@ log = logging.getLogger("harness.contract")
 def metadata_path(cassette_root: str | Path, root: str) -> Path:
     """``<cassette root>/metadata/<root>.xml``."""
     return Path(cassette_root) / METADATA_FOLDER / f"{root}.xml"
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """A temporary file in the same folder, then a rename: readers never see half a document."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.chmod(temporary, 0o644)  # a committed, shared file: mkstemp's 0600 is for secrets
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def pin_metadata(cassette_root: str | Path, clients: Mapping[str, Any]) -> dict[str, Path]:
@@ -72,12 +58,6 @@ def recording_requested(config: pytest.Config) -> bool:
     if config.getoption("disable_recording", default=False):
         return False
     return (config.getoption("record_mode", default=None) or "none") != "none"
-
-
-def cassette_root(config: pytest.Config) -> Path:
-    """The recording plugin's cassette folder (``--cassette-dir``, default ``<rootdir>/cassettes``)."""
-    option = config.getoption("cassette_dir", default=None)
-    return Path(option).resolve() if option else config.rootpath / "cassettes"
 
 
 _PIN_KEY = pytest.StashKey[bool]()

@@ -17,7 +17,7 @@ import requests
 import vcr as vcrpy
 
 from harness.recording.matching import MATCH_ON
-from harness.recording.naming import cassette_name, module_folder
+from harness.recording.naming import cassette_name, cassette_root, module_folder
 from harness.recording.persister import RecordingContext
 from harness.recording.state import state_of
 from harness.recording.tokens import ScopedTokenBroker
@@ -52,8 +52,6 @@ def vcr_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     """``<--cassette-dir or rootdir/cassettes>/<module path below tests/>``."""
-    from harness.recording.plugin import cassette_root
-
     return str(cassette_root(request.config) / module_folder(request.node.path, request.config.rootpath))
 
 

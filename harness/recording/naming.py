@@ -47,3 +47,9 @@ def module_folder(module_path: Path, rootdir: Path) -> Path:
         parts = parts[1:]
     parts[-1] = parts[-1].split(".")[0] or parts[-1]  # "crm.postman_collection" -> "crm"
     return Path(*[_UNSAFE.sub("-", part) for part in parts])
+
+
+def cassette_root(config) -> Path:
+    """The cassette folder of a pytest run: ``--cassette-dir``, default ``<rootdir>/cassettes``."""
+    option = config.getoption("cassette_dir", default=None)
+    return Path(option).resolve() if option else config.rootpath / "cassettes"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 from vcr.persisters.filesystem import CassetteNotFoundError
 
+from harness.files import write_atomically
 from harness.recording.instance import InstanceMap, map_interaction, map_strings
 from harness.recording.interactions import (
     CassetteFormatError,
@@ -116,21 +116,6 @@ def scrub_document(interactions: list[dict[str, Any]], metadata: dict[str, Any] 
         if metadata:  # e.g. a Postman item's saved variables hold @odata.nextLink URLs
             metadata = map_strings(metadata, context.instance.hide)
     return interactions, metadata
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    # mkstemp creates the file 0600; a cassette is a normal file (keep an existing one's mode).
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class HarnessPersister:

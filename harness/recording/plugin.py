@@ -17,13 +17,12 @@ Tests opt in with ``@pytest.mark.vcr``; ``tests/suites/conftest.py`` marks every
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from harness.recording import fixtures
 from harness.recording.explain import rewrite_message
 from harness.recording.matching import MATCHERS
+from harness.recording.naming import cassette_root
 from harness.recording.persister import HarnessPersister, RecordingContext
 from harness.recording.serializers import SERIALIZERS
 from harness.recording.state import state_of
@@ -41,11 +40,6 @@ def pytest_configure(config: pytest.Config) -> None:
     state_of(config)
     if not config.pluginmanager.has_plugin(FIXTURES_PLUGIN):
         config.pluginmanager.register(fixtures, FIXTURES_PLUGIN)
-
-
-def cassette_root(config: pytest.Config) -> Path:
-    option = config.getoption("cassette_dir", default=None)
-    return Path(option).resolve() if option else config.rootpath / "cassettes"
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -115,7 +115,9 @@ class SimulatorServer:
         for name, sock in by_service.items():
             port = sock.getsockname()[1]
             self.ports[name] = port
-            setattr(self.config, f"{name}_url", f"{self.scheme}://{self._url_host()}:{port}")
+            default_port = port == (443 if self.tls else 80)  # URLs leave out the scheme's own port
+            setattr(self.config, f"{name}_url",
+                    f"{self.scheme}://{self._url_host()}" + ("" if default_port else f":{port}"))
         try:
             self.apps = build_apps(self.config, faults=self.faults, protection=self.throttling)
         except BaseException:  # e.g. an unusable twin $metadata file: do not leave the ports bound

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.config import SimConfig
+from simulator.dataverse import metadata_api
 from simulator.dataverse.dialect import DataverseDialect
 from simulator.dataverse.model import build_model
 from simulator.dataverse.operations import REGISTRY
@@ -32,6 +33,8 @@ def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None 
     if service.is_empty("accounts"):  # a file database keeps its rows across restarts
         seed_dataverse(service, config)
 
+    definitions = metadata_api.MetadataApi(service)
+
     async def endpoint(request: Request) -> Response:
         version = request.path_params["version"]
         if version not in VERSIONS:
@@ -46,6 +49,8 @@ def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None 
         body = await request.body()
         ctx = request_context(request, root, path, body, version)
         ctx.extras["service"] = service
+        if definitions.handles(path):  # EntityDefinitions & co. (simulator/dataverse/metadata_api.py)
+            return await run_in_threadpool(definitions.handle, service, ctx)
         return await run_in_threadpool(service.handle, ctx)
 
     routes = [Route("/api/data/{version}", endpoint, methods=METHODS),

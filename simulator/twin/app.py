@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.config import SimConfig
+from simulator.dataverse import metadata_api
 from simulator.dataverse.app import VERSIONS
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID, USER_NOT_MEMBER, DataverseDialect
 from simulator.dataverse.operations import REGISTRY
@@ -131,6 +132,8 @@ def build_twin_app(config: SimConfig, key: SigningKey, store: Store | None = Non
     service = ODataService(twin.model, store, "crm", dialect, REGISTRY)
     dialect.principals = seed_users(service, config, twin.users_set)
 
+    definitions = metadata_api.MetadataApi(service)
+
     async def endpoint(request: Request) -> Response:
         version = request.path_params["version"]
         if version not in VERSIONS:
@@ -143,6 +146,8 @@ def build_twin_app(config: SimConfig, key: SigningKey, store: Store | None = Non
         root = f"{str(request.base_url).rstrip('/')}{prefix}"
         ctx = request_context(request, root, path, await request.body(), version)
         ctx.extras["service"] = service
+        if definitions.handles(path):  # EntityDefinitions & co. (simulator/dataverse/metadata_api.py)
+            return await run_in_threadpool(definitions.handle, service, ctx)
         return await run_in_threadpool(service.handle, ctx)
 
     routes = [Route("/api/data/{version}", endpoint, methods=METHODS),

@@ -24,9 +24,9 @@ from collections.abc import Callable
 
 from starlette.responses import Response
 
-from simulator.dataverse import metadata_query as mq
 from simulator.dataverse import system_tables
 from simulator.dataverse.metadata_defs import NS, Catalog, build_catalog
+from simulator.odata import memory_query as mq
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.paths import KeyPredicate, Segment, parse_key, split_path
 from simulator.odata.service import ODataService

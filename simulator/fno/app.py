@@ -13,6 +13,7 @@ from starlette.routing import Route
 from simulator.config import SimConfig
 from simulator.fno import errors
 from simulator.fno.dialect import FnoDialect
+from simulator.fno.metadata_service import FnoMetadataService
 from simulator.fno.model import build_model
 from simulator.fno.seed import seed_fno
 from simulator.keys import SigningKey
@@ -41,10 +42,22 @@ def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None
         ctx.extras["request_uri"] = str(request.url)
         return await run_in_threadpool(service.handle, ctx)
 
+    metadata_service = FnoMetadataService(model)
+
+    async def metadata(request: Request) -> Response:
+        """``/Metadata/...``: the REST metadata service (simulator/fno/metadata_service.py)."""
+        raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+        path = re.sub(r"^/Metadata/?", "", raw_path)
+        root = str(request.base_url).rstrip("/") + "/data"
+        ctx = request_context(request, root, path, await request.body(), "")
+        ctx.extras["request_uri"] = str(request.url)
+        return await run_in_threadpool(metadata_service.handle, service, ctx)
+
     async def unrouted(request: Request) -> Response:
         return JSONResponse(errors.routing_body(str(request.url)), status_code=404)
 
     routes = [Route("/data", data, methods=METHODS), Route("/data/{path:anypath}", data, methods=METHODS),
+              Route("/Metadata/{path:anypath}", metadata, methods=METHODS),
               Route("/{path:anypath}", unrouted, methods=METHODS)]
     app = Starlette(routes=routes)
     app.state.service = service

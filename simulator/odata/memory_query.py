@@ -1,6 +1,7 @@
-"""``$select``, ``$filter`` and ``$expand`` over metadata definitions (plain dicts, not SQL rows).
+"""``$select``, ``$filter`` and ``$expand`` over in-memory items (plain dicts, not SQL rows).
 
-Metadata queries in Dataverse support ``$select``, ``$filter`` (comparison, ``and``/``or``/``not``,
+Used by the metadata services, whose items are generated definitions rather than table rows
+(Dataverse ``EntityDefinitions``, the F&O ``/Metadata`` service). Metadata queries in Dataverse support ``$select``, ``$filter`` (comparison, ``and``/``or``/``not``,
 ``contains``/``startswith``/``endswith``, paths into complex values such as
 ``DisplayName/UserLocalizedLabel/Label``, enum literals such as
 ``Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist'``) and ``$expand`` of the definitions'
@@ -21,9 +22,8 @@ from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.filters import parse_filter
 from simulator.odata.options import split_top_level
 
-UNSUPPORTED = ("$top", "$skip", "$orderby", "$count", "$search", "$apply", "$skiptoken", "$levels", "$compute",
-               "$format")
-_ENUM_LITERAL = re.compile(r"Microsoft\.Dynamics\.CRM\.\w+'([^']*)'")
+_ENUM_LITERAL = re.compile(r"Microsoft\.Dynamics\.[\w.]+'([^']*)'")
+_CASE_FUNCTIONS: dict[str, Callable[[str], str]] = {"tolower": str.lower, "toupper": str.upper}
 _STRING_FUNCTIONS: dict[str, Callable[[str, str], bool]] = {
     "contains": lambda a, b: b.lower() in a.lower(),
     "startswith": lambda a, b: a.lower().startswith(b.lower()),
@@ -31,16 +31,15 @@ _STRING_FUNCTIONS: dict[str, Callable[[str, str], bool]] = {
 }
 
 
-def unknown_property(name: str, type_name: str) -> ODataProblem:
+def unknown_property(name: str, type_name: str, namespace: str = "Microsoft.Dynamics.CRM") -> ODataProblem:
     return ODataProblem(400, "0x80060888", f"Could not find a property named '{name}' on type "
-                                           f"'Microsoft.Dynamics.CRM.{type_name}'.", "unknown_property")
+                                           f"'{namespace}.{type_name}'.", "unknown_property", property=name)
 
 
-def check_options(params: dict[str, str]) -> None:
+def check_options(params: dict[str, str], supported: tuple[str, ...] = ("$select", "$filter", "$expand")) -> None:
+    """Refuse every ``$`` option but ``supported`` (a metadata service that ignored one would mislead)."""
     for name in params:
-        if name in UNSUPPORTED:
-            raise syntax_error(f"The query parameter {name} is not supported")
-        if name.startswith("$") and name not in ("$select", "$filter", "$expand"):
+        if name.startswith("$") and name not in supported:
             raise syntax_error(f"The query parameter {name} is not supported")
 
 
@@ -48,9 +47,10 @@ def check_options(params: dict[str, str]) -> None:
 class FilterEvaluator:
     """Evaluate a parsed ``$filter`` against one definition dict."""
 
-    def __init__(self, text: str, type_name: str):
+    def __init__(self, text: str, type_name: str, namespace: str = "Microsoft.Dynamics.CRM"):
         self.text = text
         self.type_name = type_name
+        self.namespace = namespace
         self.tree = parse_filter(_ENUM_LITERAL.sub(lambda m: "'" + m.group(1) + "'", text))
 
     def matches(self, item: dict) -> bool:
@@ -70,7 +70,7 @@ class FilterEvaluator:
             for depth, name in enumerate(path):
                 if not isinstance(value, dict) or name not in value:
                     if depth == 0:
-                        raise unknown_property(name, self.type_name)
+                        raise unknown_property(name, self.type_name, self.namespace)
                     return None
                 value = value[name]
             if isinstance(value, dict) and "Value" in value:  # BooleanManagedProperty compares by its Value
@@ -90,6 +90,11 @@ class FilterEvaluator:
             return node.val
         if isinstance(node, ast.List):
             return [self._value(v, item) for v in node.val]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Identifier) and node.func.name in _CASE_FUNCTIONS:
+            if len(node.args) != 1:
+                raise syntax_error(f"The function '{node.func.name}' takes one argument in '{self.text}'.")
+            value = self._value(node.args[0], item)
+            return _CASE_FUNCTIONS[node.func.name](value) if isinstance(value, str) else value
         return self._eval(node, item)
 
     def _eval(self, node, item: dict):
@@ -185,7 +190,8 @@ def parse_expand(text: str | None) -> list[tuple[str, dict[str, str]]]:
     return items
 
 
-def project(item: dict, select: list[str] | None, type_name: str, navigations: set[str]) -> dict:
+def project(item: dict, select: list[str] | None, type_name: str, navigations: set[str],
+            namespace: str = "Microsoft.Dynamics.CRM", always: tuple[str, ...] = ("MetadataId",)) -> dict:
     """The item with only the selected properties (plus ``@odata.type`` and the key, as Dataverse does)."""
     visible = {k: v for k, v in item.items() if not k.startswith("_")}
     if select is None:
@@ -197,8 +203,9 @@ def project(item: dict, select: list[str] | None, type_name: str, navigations: s
         if name in navigations:
             raise syntax_error(f"The navigation property '{name}' cannot be selected; use $expand.")
         if name not in visible:
-            raise unknown_property(name, type_name)
+            raise unknown_property(name, type_name, namespace)
         out[name] = visible[name]
-    if "MetadataId" in visible:
-        out["MetadataId"] = visible["MetadataId"]
+    for name in always:
+        if name in visible:
+            out[name] = visible[name]
     return out

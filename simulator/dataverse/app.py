@@ -16,13 +16,24 @@ from simulator.dataverse.dialect import DataverseDialect
 from simulator.dataverse.model import build_model
 from simulator.dataverse.operations import REGISTRY
 from simulator.dataverse.seed import seed_dataverse
+from simulator.dataverse.unsimulated import UNSIMULATED_PARAMETERS, refuse_unsimulated
 from simulator.keys import SigningKey
+from simulator.odata.errors import ODataProblem
 from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
 VERSIONS = {"v8.0", "v8.1", "v8.2", "v9.0", "v9.1", "v9.2"}
 
+
+def _guarded(service, ctx) -> Response:
+    """Authenticate, refuse unsimulated parameters in Dataverse's error shape, else serve normally."""
+    try:
+        service.dialect.authenticate(ctx)
+        refuse_unsimulated(ctx.params)
+    except ODataProblem as problem:
+        return service.dialect.error_response(problem, ctx)
+    return service.handle(ctx)
 
 
 def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None = None):
@@ -49,6 +60,8 @@ def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None 
         body = await request.body()
         ctx = request_context(request, root, path, body, version)
         ctx.extras["service"] = service
+        if UNSIMULATED_PARAMETERS.keys() & ctx.params.keys():  # acted on by Dataverse, not simulated
+            return await run_in_threadpool(_guarded, service, ctx)
         if definitions.handles(path):  # EntityDefinitions & co. (simulator/dataverse/metadata_api.py)
             return await run_in_threadpool(definitions.handle, service, ctx)
         return await run_in_threadpool(service.handle, ctx)

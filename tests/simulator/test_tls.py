@@ -149,9 +149,13 @@ def test_a_damaged_ca_is_replaced(tmp_path):
     assert x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes()) == ca.certificate
 
 
-def test_python_m_simulator_tls_prints_how_to_trust_the_ca(tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "simulator", "--tls", "--port", "0", "--tls-dir",
-                                str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+HARNESS = [sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main())", "sim"]
+
+
+@pytest.mark.parametrize("command", [[sys.executable, "-m", "simulator"], HARNESS], ids=["python-m-simulator", "harness-sim"])
+def test_tls_option_prints_how_to_trust_the_ca(tmp_path, command):
+    process = subprocess.Popen([*command, "--tls", "--port", "0", "--tls-dir", str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = [process.stdout.readline() for _ in range(9)]
     finally:

@@ -1,7 +1,8 @@
 """The conformance tier: real client libraries, driven through their public API, against the https simulator.
 
 Every test here is one client operation and carries ``@pytest.mark.client("<library>")``; the terminal
-summary prints, per library, how many operations work unchanged. The only settings a test gives a
+summary prints, per library, how many operations work unchanged (hooks in tests/conftest.py, so that
+the count also appears under pytest-xdist). The only settings a test gives a
 library are what a user would change to leave a real tenant for the simulator: base URL / authority,
 credentials, and trust for the simulator's CA (``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE``/
 ``NODE_EXTRA_CA_CERTS``, set per test). Where a library needs one more setting, the test says which
@@ -15,7 +16,6 @@ through MSAL only works when the identity host is on the default https port, as 
 from __future__ import annotations
 
 import random
-from collections import Counter
 
 import pytest
 
@@ -23,11 +23,6 @@ from simulator.config import SimConfig
 from simulator.server import SimulatorServer
 
 LOOPBACK_PATTERN = r"127\.\d+\.\d+\.\d+$"
-_results: dict[str, Counter] = {}
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "client(name): one operation of a real client library (conformance tier)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,33 +30,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("client"):
             # The simulator of this tier listens on 127.x.y.z (any loopback address), not only 127.0.0.1.
             item.add_marker(pytest.mark.block_network(allowed_hosts=[LOOPBACK_PATTERN, r"::1$", r"localhost$"]))
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    name = report.user_properties and dict(report.user_properties).get("client")
-    if not name:
-        return
-    counts = _results.setdefault(name, Counter())
-    if report.when == "call":
-        if hasattr(report, "wasxfail"):
-            counts["known"] += 1
-        else:
-            counts["passed" if report.passed else "failed" if report.failed else "skipped"] += 1
-    elif report.when == "setup" and not report.passed:
-        counts["failed" if report.failed else "skipped"] += 1
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if not _results:
-        return
-    terminalreporter.section("client conformance (operations working unchanged against the simulator)")
-    for name in sorted(_results):
-        counts = _results[name]
-        total = counts["passed"] + counts["failed"] + counts["skipped"] + counts["known"]
-        extra = f", {counts['skipped']} skipped" if counts["skipped"] else ""
-        if counts["known"]:
-            extra += f", {counts['known']} known not to work yet (xfail, reason in the test)"
-        terminalreporter.write_line(f"  {name}: {counts['passed']} of {total} operations work{extra}")
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ import requests
 from simulator.config import CONFIDENTIAL_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD, PUBLIC_CLIENT_ID
 from tests.clients.signin import enter_device_code_later, sign_in
 
-pytestmark = [pytest.mark.client("msal"), pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+pytestmark = [pytest.mark.client("msal"), pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+              pytest.mark.filterwarnings("ignore:response_mode=.form_post. is recommended:UserWarning")]
 
 
 def _kwargs(sim) -> dict:

@@ -27,16 +27,11 @@ LOOPBACK_PATTERN = r"127\.\d+\.\d+\.\d+$"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.get_closest_marker("client"):
+        marker = item.get_closest_marker("client")
+        if marker:
+            item.user_properties.append(("client", marker.args[0]))  # counted in tests/conftest.py
             # The simulator of this tier listens on 127.x.y.z (any loopback address), not only 127.0.0.1.
             item.add_marker(pytest.mark.block_network(allowed_hosts=[LOOPBACK_PATTERN, r"::1$", r"localhost$"]))
-
-
-@pytest.fixture(autouse=True)
-def _client_name(request: pytest.FixtureRequest) -> None:
-    marker = request.node.get_closest_marker("client")
-    if marker:
-        request.node.user_properties.append(("client", marker.args[0]))
 
 
 def _bind_address() -> str:

@@ -25,10 +25,11 @@ from simulator.bc.model import COMPANY_SCOPED, build_model
 from simulator.bc.seed import companies, seed_companies, seed_company
 from simulator.config import SimConfig
 from simulator.keys import SigningKey
+from simulator.odata.context import RequestContext
 from simulator.odata.errors import ODataProblem
 from simulator.odata.paths import split_path
 from simulator.odata.routing import METHODS, request_context
-from simulator.odata.service import ODataService, RequestContext
+from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
 DEFAULT_ENVIRONMENTS = ("production", "sandbox")

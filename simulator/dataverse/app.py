@@ -16,15 +16,21 @@ from simulator.dataverse.model import build_model
 from simulator.dataverse.operations import REGISTRY
 from simulator.dataverse.seed import seed_dataverse
 from simulator.keys import SigningKey
+from simulator.odata.batch import BatchRules, MultipartBatch
 from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
 VERSIONS = {"v8.0", "v8.1", "v8.2", "v9.0", "v9.1", "v9.2"}
+# "Execute batch operations using the Web API": up to 1,000 requests; without odata.continue-on-error
+# the first failure stops the batch and is its status; inner URLs may name any API version.
+BATCH = MultipartBatch(BatchRules(max_requests=1000, failure_sets_outer_status=True,
+                                  root_pattern=r"^/api/data/v[0-9]+\.[0-9]+/"))
 
 
 def dataverse_routes(service: ODataService) -> list[Route]:
     """The ``/api/data/{version}`` routes of one Dataverse org (built-in or twin): one endpoint for both."""
+    service.batch_handler = BATCH
 
     async def endpoint(request: Request) -> Response:
         version = request.path_params["version"]

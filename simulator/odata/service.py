@@ -84,7 +84,7 @@ class ODataService:
         try:
             ctx.claims = self.dialect.authenticate(ctx)
             if ctx.path.split("?", 1)[0].rstrip("/") == "$batch" and self.batch_handler is not None:
-                if conn is not None:
+                if conn is not None or ctx.extras.get("in_batch"):
                     raise syntax_error("Batch requests cannot be nested.")
                 return self.batch_handler(self, ctx)
             for name in ("$search", "$format", "$apply", "$levels", "$compute"):
@@ -326,6 +326,7 @@ class ODataService:
         body = self.read_body(ctx)
         opts = self.options(ctx, entity_set)
         row = self.work.insert(conn, ctx, entity_set, body)
+        ctx.extras["entity_url"] = self.work.entity_url(ctx, entity_set, row)  # what a batch's $n stands for
         return self.dialect.created(self, ctx, entity_set, row, opts, conn)
 
     def check_if_match(self, ctx: RequestContext, entity_set: EntitySet, row: dict) -> None:
@@ -345,6 +346,7 @@ class ODataService:
             if ctx.header("if-match") is not None or not self.dialect.upsert or not entity_set.writable:
                 raise self.dialect.not_found(entity_set, key, alternate)
             created = self.work.insert(conn, ctx, entity_set, body, values)
+            ctx.extras["entity_url"] = self.work.entity_url(ctx, entity_set, created)
             return self.dialect.upserted(self, ctx, entity_set, created, opts, conn)
         if ctx.header("if-none-match") == "*":
             raise self.dialect.duplicate(entity_set)
@@ -352,6 +354,7 @@ class ODataService:
             raise self.dialect.read_only_set(entity_set, "Update")
         self.check_if_match(ctx, entity_set, row)
         updated = self.work.modify(conn, ctx, entity_set, row, body)
+        ctx.extras["entity_url"] = self.work.entity_url(ctx, entity_set, updated)
         return self.dialect.updated(self, ctx, entity_set, updated, opts, conn)
 
     def delete(self, ctx, conn, entity_set, key, values, alternate) -> Response:

@@ -34,6 +34,9 @@ from simulator.odata.multipart import (
 )
 
 SYSTEM_RESOURCES = {"metadata", "batch", "crossjoin", "all", "entity", "root", "count", "value", "ref"}
+# what an inner request shares with its batch: the service, the caller and the API root; per-request
+# values (request ids, annotation choices, the created entity) are its own
+INHERITED_EXTRAS = {"service", "api_root", "caller_id", "claims", "ratelimit"}
 _REFERENCE = re.compile(r"^\$([^/?()$]+)(.*)$", re.DOTALL)
 
 
@@ -110,7 +113,7 @@ def inner_context(outer: RequestContext, method: str, url: str, headers: dict[st
     inner_headers = {k.lower(): v for k, v in headers.items()}
     if "authorization" in outer.headers:
         inner_headers.setdefault("authorization", outer.headers["authorization"])
-    extras = dict(outer.extras)
+    extras = {k: v for k, v in outer.extras.items() if k in INHERITED_EXTRAS}
     extras["in_batch"] = True
     extras["request_uri"] = f"{outer.root_url}/{path}" + (f"?{query}" if query else "")
     return RequestContext(method, outer.root_url, unquote(path), dict(parse_qsl(query, keep_blank_values=True)),

@@ -103,7 +103,7 @@ def inner_context(outer: RequestContext, method: str, url: str, headers: dict[st
     """The request view of one inner request: the outer root, caller and extras; its own URL, headers, body."""
     url = resolve_reference_text(url, refs)
     path, query = relative_path(url, outer, root_pattern, where)
-    if refs and body:
+    if body and b"$" in body:
         try:
             parsed = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):

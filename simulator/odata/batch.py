@@ -115,6 +115,8 @@ def inner_context(outer: RequestContext, method: str, url: str, headers: dict[st
         inner_headers.setdefault("authorization", outer.headers["authorization"])
     extras = {k: v for k, v in outer.extras.items() if k in INHERITED_EXTRAS}
     extras["in_batch"] = True
+    if outer.claims and inner_headers.get("authorization") == outer.headers.get("authorization"):
+        extras["verified"] = (outer.headers.get("authorization"), outer.claims)  # same token: checked once
     extras["request_uri"] = f"{outer.root_url}/{path}" + (f"?{query}" if query else "")
     return RequestContext(method, outer.root_url, unquote(path), dict(parse_qsl(query, keep_blank_values=True)),
                           inner_headers, body, version=outer.version, extras=extras)

@@ -161,3 +161,10 @@ def test_a_batch_inside_a_batch_is_refused(crm_http, crm_root):
 
 def test_batch_takes_only_post(crm_http, crm_root):
     assert crm_http.get(f"{crm_root}/$batch").status_code == 405
+
+
+def test_a_part_with_its_own_bad_token_is_refused(crm_http, crm_root):
+    reply = post_batch(crm_http, crm_root, [bw.request("GET", "WhoAmI"),
+                                            bw.request("GET", "WhoAmI", headers={"Authorization": "Bearer nope"})],
+                       prefer="odata.continue-on-error")
+    assert [p.status for p in parts_of(reply)] == [200, 401]

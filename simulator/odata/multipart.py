@@ -17,7 +17,8 @@ from http import HTTPStatus
 METHODS = {"GET", "POST", "PATCH", "PUT", "DELETE"}
 _LINE_END = re.compile(rb"\r?\n")
 _HEADER = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$")
-_REQUEST_LINE = re.compile(r"^([A-Z]+) (\S+)(?: (HTTP/1\.[01]))?$")
+# the URL is everything between the method and the version: Postman bodies carry unencoded spaces
+_REQUEST_LINE = re.compile(r"^([A-Z]+) (\S.*?)(?: (HTTP/1\.[01]))?$")
 
 
 class MultipartError(ValueError):
@@ -112,6 +113,8 @@ def _request(chunk: bytes, mime: dict[str, str], where: str) -> BatchRequest:
     except UnicodeDecodeError:
         raise MultipartError(f"The request line of {where} is not valid UTF-8.") from None
     match = _REQUEST_LINE.match(line)
+    if match is not None and not match.group(3) and re.search(r" HTTP/\S*$", line):
+        raise MultipartError(f"The request line '{line[:200]}' of {where} names an HTTP version other than 1.1.")
     if match is None or match.group(1) not in METHODS:
         raise MultipartError(f"The request line '{line[:200]}' of {where} is not 'METHOD URL HTTP/1.1'.")
     headers, body = _head_and_body(rest, where) if rest else ({}, b"")

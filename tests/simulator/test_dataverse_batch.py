@@ -168,3 +168,13 @@ def test_a_part_with_its_own_bad_token_is_refused(crm_http, crm_root):
                                             bw.request("GET", "WhoAmI", headers={"Authorization": "Bearer nope"})],
                        prefer="odata.continue-on-error")
     assert [p.status for p in parts_of(reply)] == [200, 401]
+
+
+def test_request_lines_with_unencoded_spaces_and_bad_versions(crm_http, crm_root):
+    marker = uuid.uuid4().hex[:10]
+    crm_http.post(f"{crm_root}/accounts", json={"name": f"{marker} spaced"})
+    reply = post_batch(crm_http, crm_root, [bw.request("GET", f"accounts?$select=name&$filter=name eq '{marker} spaced'")])
+    assert reply.status_code == 200, reply.text
+    assert [r["name"] for r in parts_of(reply)[0].json()["value"]] == [f"{marker} spaced"]
+    content_type, body = bw.batch([bw.request("GET", "accounts").replace("HTTP/1.1", "HTTP/2")])
+    assert "HTTP version" in _bad(crm_http, crm_root, content_type, body)

@@ -122,8 +122,22 @@ def inner_context(outer: RequestContext, method: str, url: str, headers: dict[st
                           inner_headers, body, version=outer.version, extras=extras)
 
 
+SPELLED = {"odata-version": "OData-Version", "odata-entityid": "OData-EntityId", "etag": "ETag", "req_id": "REQ_ID",
+           "odata-maxversion": "OData-MaxVersion"}
+
+
+def header_name(name: str) -> str:
+    """The spelling services use on the wire (``OData-EntityId``, ``ETag``); Starlette keeps names lower-case,
+    which an inner part, read by hand-written parsers, should not show."""
+    if name in SPELLED:
+        return SPELLED[name]
+    if name.startswith("x-ms-") or name.startswith("ms-") or name == "request-id":
+        return name
+    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+
+
 def part_response(response: Response, content_id: str | None = None) -> PartResponse:
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
+    headers = [(header_name(k.decode("latin-1")), v.decode("latin-1")) for k, v in response.raw_headers
                if k.lower() != b"content-length"]
     return PartResponse(response.status_code, headers, bytes(response.body or b""), content_id)
 

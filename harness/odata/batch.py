@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from requests.structures import CaseInsensitiveDict
 
 from harness.odata.errors import ErrorDetails, ODataProtocolError, parse_error_body
+from harness.odata.query import encode_params
 
 if TYPE_CHECKING:
     from harness.odata.client import ODataClient
@@ -111,8 +112,7 @@ class _Requests:
                 headers: Mapping[str, str] | None = None, content_id: str | None = None,
                 depends_on: list[str] | None = None) -> BatchOperation:
         if params:
-            query = "&".join(f"{k}={v}" for k, v in params.items())
-            path = f"{path}{'&' if '?' in path else '?'}{query}"
+            path = f"{path}{'&' if '?' in path else '?'}{encode_params(params)}"
         return self._add(BatchOperation(method.upper(), path, body, dict(headers or {}), content_id or "",
                                         depends_on=list(depends_on or [])))
 
@@ -182,9 +182,12 @@ class Batch(_Requests):
 
     # ------------------------------------------------------------------ wire format
     def inner_url(self, path: str) -> str:
-        if path.startswith("$") or self.json_format:
+        """Root-relative (multipart) or API-root-relative (JSON) URL, query re-encoded as the client does."""
+        if path.startswith("$"):
             return path
-        url = self.client.url_for(path, validate=not path.startswith("$"))
+        url = self.client.url_for(path)
+        if self.json_format:
+            return url[len(self.client.api_root):].lstrip("/")
         parts = urlsplit(url)
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
@@ -193,7 +196,7 @@ class Batch(_Requests):
         if self.json_format:
             requests = []
             for op in self.operations():
-                entry: dict[str, Any] = {"id": op.content_id, "method": op.method, "url": op.path}
+                entry: dict[str, Any] = {"id": op.content_id, "method": op.method, "url": self.inner_url(op.path)}
                 headers = dict(op.headers)
                 if op.body is not None:
                     headers.setdefault("Content-Type", "application/json")

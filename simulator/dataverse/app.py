@@ -25,7 +25,7 @@ VERSIONS = {"v8.0", "v8.1", "v8.2", "v9.0", "v9.1", "v9.2"}
 # "Execute batch operations using the Web API": up to 1,000 requests; without odata.continue-on-error
 # the first failure stops the batch and is its status; inner URLs may name any API version.
 BATCH = MultipartBatch(BatchRules(max_requests=1000, failure_sets_outer_status=True,
-                                  root_pattern=r"^/api/data/v[0-9]+\.[0-9]+/"))
+                                  root_pattern=r"^/api/data/v[0-9]+\.[0-9]+/", streaming_gets=True))
 
 
 def dataverse_routes(service: ODataService) -> list[Route]:

@@ -45,6 +45,7 @@ class BatchRules:
     max_requests: int
     failure_sets_outer_status: bool  # Dataverse: the outer status is the failing part's, and only it is returned
     root_pattern: str | None = None  # other root-relative prefixes inner URLs may use (other API versions)
+    streaming_gets: bool = False  # Dataverse: inner GET answers say odata.streaming=true
 
 
 class UnknownReference(ODataProblem):
@@ -216,6 +217,9 @@ class MultipartBatch:
         except ODataProblem as problem:
             return part_response(service.dialect.error_response(problem, outer), request.content_id), None
         response = part_response(service.handle(ctx, conn), request.content_id)
+        if self.rules.streaming_gets and request.method == "GET":
+            response.headers = [(k, f"{v}; odata.streaming=true" if k == "Content-Type" and v.startswith(
+                "application/json") and "odata.streaming" not in v else v) for k, v in response.headers]
         return response, created_url(ctx, response)
 
     def run_changeset(self, service, outer: RequestContext, changeset: ChangeSet) -> tuple[int, bytes]:

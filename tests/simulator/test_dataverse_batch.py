@@ -44,6 +44,7 @@ def test_changeset_with_references_then_a_get(crm_http, crm_root, eol):
     assert [(p.status, p.content_id, p.in_changeset) for p in parts] == \
         [(204, "1", True), (204, "2", True), (204, "3", True), (200, None, False)]
     assert b"\r\nOData-EntityId: " in reply.content and b"\r\nOData-Version: 4.0" in reply.content  # as spelled
+    assert parts[3].headers["content-type"] == "application/json; odata.metadata=minimal; odata.streaming=true"
     account_url = parts[0].headers["odata-entityid"]
     assert account_url.startswith(f"{crm_root}/accounts(") and parts[0].headers["location"] == account_url
     assert parts[3].json()["value"] == [{"@odata.etag": parts[3].json()["value"][0]["@odata.etag"],

@@ -23,7 +23,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     counts = _results.setdefault(name, Counter())
     if report.when == "call":
-        if hasattr(report, "wasxfail"):
+        if hasattr(report, "wasxfail") and not report.passed:  # an xfail; an XPASS counts as working
             counts["known"] += 1
         else:
             counts["passed" if report.passed else "failed" if report.failed else "skipped"] += 1

@@ -33,7 +33,9 @@ def test_entity_reads_its_schema_from_the_metadata_api(dataverse):
     account = dataverse.entity("account")
     assert account.entity_set_name == "accounts" and account.primary_id_attr == "accountid"
     assert account.alternate_keys == {"account_accountnumber_key": ["accountnumber"]}
-    assert account.supports_create_multiple is False  # the simulator does not serve CreateMultiple
+    assert account.supports_create_multiple is True  # sdkmessagefilters lists the bound actions the org serves
+    assert account.supports_update_multiple is True
+    assert dataverse.entity("systemuser").supports_create_multiple is False  # read-only table: not advertised
     assert "primarycontactid" in account.relationships.single_valued
     assert "contact_customer_accounts" in account.relationships.collection_valued
 
@@ -67,15 +69,25 @@ def test_entity_definition_with_labels(dataverse):
     assert definition.display_name.localized_labels[0].label == "Contact"
 
 
-def test_create_multiple_mode_is_refused_because_it_is_not_advertised(dataverse):
-    with pytest.raises(DataverseError, match="CreateMultiple is not supported"):
-        dataverse.entity("account").create([{"name": "M"}], mode="multiple")
-
-
-@pytest.mark.xfail(reason="mode='batch' posts to $batch, which the simulator does not serve yet (404)", strict=False)
-def test_create_in_batch_mode(dataverse):
-    responses = dataverse.entity("account").create([{"name": "DVA batch 1"}, {"name": "DVA batch 2"}], mode="batch")
+def test_create_multiple_mode(dataverse):
+    account = dataverse.entity("account")
+    responses = account.create([{"name": "DVA multiple 1"}, {"name": "DVA multiple 2"}], mode="multiple")
     assert all(r.status_code < 300 for r in responses)
+    assert len(account.read(select=["name"], filter="startswith(name,'DVA multiple')")) == 2
+    account.delete(filter="startswith(name,'DVA multiple')")
+
+
+def test_create_multiple_is_refused_where_it_is_not_advertised(dataverse):
+    with pytest.raises(DataverseError, match="CreateMultiple is not supported"):
+        dataverse.entity("systemuser").create([{"firstname": "M"}], mode="multiple")
+
+
+def test_create_in_batch_mode(dataverse):
+    account = dataverse.entity("account")
+    responses = account.create([{"name": "DVA batch 1"}, {"name": "DVA batch 2"}], mode="batch")
+    assert all(r.status_code < 300 for r in responses)
+    assert len(account.read(select=["name"], filter="startswith(name,'DVA batch')")) == 2
+    account.delete(filter="startswith(name,'DVA batch')")
 
 
 @pytest.mark.xfail(reason="get_language_codes calls RetrieveAvailableLanguages, not served yet", strict=False,

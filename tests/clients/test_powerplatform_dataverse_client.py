@@ -68,9 +68,9 @@ def test_sql_is_refused_not_ignored(client):
     assert raised.value.status_code == 400
 
 
-@pytest.mark.xfail(reason="records.create(list) posts to accounts/Microsoft.Dynamics.CRM.CreateMultiple, which the "
-                          "simulator does not serve yet (refused with 404, and not advertised in sdkmessagefilters)",
-                   strict=False)
 def test_create_many_uses_create_multiple(client):
     ids = client.records.create("account", [{"name": "Bulk 1"}, {"name": "Bulk 2"}])
     assert len(ids) == 2
+    assert {client.records.get("account", i, select=["name"]).data["name"] for i in ids} == {"Bulk 1", "Bulk 2"}
+    for record_id in ids:
+        client.records.delete("account", record_id)

@@ -187,6 +187,13 @@ def _attribute(model: EntityModel, entity_set: EntitySet, prop: Property, column
         "DisplayName": label(display(name), logical, name),
         "Description": label(prop.description, logical, name, "d"),
         "SourceType": 0, "DeprecatedVersion": None, "CanBeSecuredForCreate": False,
+        "CanBeSecuredForRead": False, "CanBeSecuredForUpdate": False, "CanModifyAdditionalSettings": managed(
+            True, "canmodifyadditionalsettings"), "CreatedOn": "2024-01-15T08:00:00Z",
+        "ModifiedOn": "2024-01-15T08:00:00Z", "InheritsFrom": None, "LinkedAttributeId": None,
+        "AutoNumberFormat": None, "IsDataSourceSecret": False,
+        "IsGlobalFilterEnabled": managed(False, "canmodifyglobalfiltersettings"),
+        "IsSortableEnabled": managed(False, "canmodifyissortablesettings"), "IsValidForForm": True,
+        "IsValidForGrid": True, "Settings": [],
     }
     if kind in ("String", "Memo"):
         attribute |= {"MaxLength": prop.max_length or 100, "DatabaseLength": (prop.max_length or 100) * 2,
@@ -250,7 +257,46 @@ def _entity(entity_set: EntitySet, next_code: list[int]) -> dict:
         "CanCreateAttributes": managed(True, "cancreateattributes"),
         "DisplayName": label(name, logical), "DisplayCollectionName": label(display(entity_set.name), logical, "c"),
         "Description": label("", logical, "d"),
+        # Further EntityMetadata members clients $select (plausible values for a standard table).
+        "ActivityTypeMask": 1 if logical in ACTIVITIES else 0, "AutoCreateAccessTeams": False,
+        "AutoRouteToOwnerQueue": False, "CanBeInManyToMany": managed(True, "canbeinmanytomany"),
+        "CanBePrimaryEntityInRelationship": managed(True, "canbeprimaryentityinrelationship"),
+        "CanBeRelatedEntityInRelationship": managed(True, "canberelatedentityinrelationship"),
+        "CanChangeHierarchicalRelationship": managed(True, "canchangehierarchicalrelationship"),
+        "CanChangeTrackingBeEnabled": managed(True, "canchangetrackingbeenabled"),
+        "CanEnableSyncToExternalSearchIndex": managed(True, "canenablesynctoexternalsearchindex"),
+        "CanModifyAdditionalSettings": managed(True, "canmodifyadditionalsettings"),
+        "CanTriggerWorkflow": True, "CreatedOn": "2024-01-15T08:00:00Z", "ModifiedOn": "2024-01-15T08:00:00Z",
+        "DaysSinceRecordLastModified": 0, "EntityHelpUrl": None, "EntityHelpUrlEnabled": False, "IconLargeName": None, "IconMediumName": None, "IconSmallName": None,
+        "IconVectorName": None, "IsAIRelationshipsEnabled": False, "IsArchivalEnabled": False, "IsBPFEntity": False, "IsBusinessProcessEnabled": False,
+        "IsChildEntity": False, "IsConnectionsEnabled": managed(False, "canmodifyconnectionsettings"),
+        "IsDocumentManagementEnabled": False, "IsDocumentRecommendationsEnabled": False,
+        "IsDuplicateDetectionEnabled": managed(True, "canmodifyduplicatedetectionsettings"),
+        "IsEnabledForCharts": True, "IsEnabledForExternalChannels": False, "IsEnabledForTrace": False,
+        "IsImportable": True, "IsInteractionCentricEnabled": False, "IsKnowledgeManagementEnabled": False,
+        "IsMailMergeEnabled": managed(True, "canmodifymailmergesettings"), "IsMSTeamsIntegrationEnabled": False,
+        "IsOfflineInMobileClient": managed(False, "canmodifymobileclientoffline"),
+        "IsOneNoteIntegrationEnabled": False, "IsOptimisticConcurrencyEnabled": True,
+        "IsQuickCreateEnabled": False, "IsReadingPaneEnabled": True, "IsReadOnlyInMobileClient": managed(
+            False, "canmodifymobileclientreadonly"), "IsRetrieveAuditEnabled": False,
+        "IsRetrieveMultipleAuditEnabled": False, "IsSLAEnabled": False, "IsSolutionAware": False,
+        "IsValidForQueue": managed(False, "canmodifyqueuesettings"), "IsVisibleInMobile": managed(
+            True, "canmodifymobilevisibility"), "IsVisibleInMobileClient": managed(True, "canmodifymobileclientvisibility"),
+        "MobileOfflineFilters": "", "RecurrenceBaseEntityLogicalName": None, "ReportViewName": f"Filtered{schema_name(logical)}",
+        "SettingOf": None, "Settings": [], "SyncToExternalSearchIndex": False, "UsesBusinessDataLabelTable": False,
+        "DataProviderId": None, "DataSourceId": None, "HasEmailAddresses": any(
+            p.name.startswith("emailaddress") for p in entity_type.properties), "HasFeedback": False,
+        "Privileges": _privileges(logical, entity_set.writable),
     }
+
+
+def _privileges(logical: str, writable: bool) -> list[dict]:
+    """SecurityPrivilegeMetadata of a table: ``prv<Verb><SchemaName>`` per access right."""
+    verbs = ("Create", "Read", "Write", "Delete", "Assign", "Share", "Append", "AppendTo") if writable else ("Read",)
+    return [{"PrivilegeId": metadata_id("privilege", logical, verb), "Name": f"prv{verb}{schema_name(logical)}",
+             "PrivilegeType": verb, "CanBeBasic": True, "CanBeLocal": True, "CanBeDeep": True, "CanBeGlobal": True,
+             "CanBeEntityReference": False, "CanBeParentEntityReference": False, "CanBeRecordFilter": False}
+            for verb in verbs]
 
 
 # ----------------------------------------------------------------------------- relationships

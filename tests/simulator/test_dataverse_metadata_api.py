@@ -192,3 +192,19 @@ def test_a_twin_org_gets_definitions_from_its_own_metadata():
         keys = requests.get(f"{root}/EntityDefinitions(LogicalName='account')/Attributes",
                             params={"$select": "LogicalName"}, headers=headers, timeout=30)
         assert "name" in {a["LogicalName"] for a in keys.json()["value"]}
+
+
+def test_the_select_list_power_apps_tools_send_is_served(crm_http, crm_root):
+    # The $select/$expand the Power Apps code-apps CLI sends for a table (microsoft/PowerAppsCodeApps issue 319).
+    select = ("MetadataId,LogicalName,DisplayCollectionName,DisplayName,EntitySetName,Description,HasNotes,IsActivity,"
+              "IsIntersect,IsManaged,TableType,IsPrivate,IsLogicalEntity,PrimaryIdAttribute,PrimaryNameAttribute,"
+              "ObjectTypeCode,OwnershipType,Privileges,IsAvailableOffline,IsOfflineInMobileClient")
+    body = ok(get(crm_http, crm_root, "EntityDefinitions(LogicalName='account')", **{
+        "$select": select,
+        "$expand": "Attributes,ManyToOneRelationships,OneToManyRelationships,ManyToManyRelationships"}))
+    assert set(select.split(",")) <= set(body)
+    assert "prvCreateAccount" in {p["Name"] for p in body["Privileges"]}
+    assert body["IsOfflineInMobileClient"] == {"Value": False, "CanBeChanged": True,
+                                               "ManagedPropertyLogicalName": "canmodifymobileclientoffline"}
+    assert len(body["Attributes"]) > 20 and body["ManyToOneRelationships"]
+    assert all("_option_set" not in attribute for attribute in body["Attributes"])

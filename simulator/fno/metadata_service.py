@@ -2,14 +2,16 @@
 
 A lighter sibling of ``/data/$metadata`` that clients such as d365fo-client read before every read or
 write (reference A1: ``/Metadata/DataEntities``, ``/Metadata/PublicEntities('CustomerV3')``,
-``/Metadata/PublicEnumerations``). Generated from the F&O entity model and its X++ facts
+``/Metadata/PublicEnumerations``, ``/Metadata/Labels(Id='@SYS1',Language='en-us')``). Generated from the F&O entity model and its X++ facts
 (:data:`simulator.fno.model.TABLES`): the AOT name, caption, mandatory fields, keys and enums.
 
 Item shapes follow what d365fo-client parses (``Name``, ``EntitySetName``, ``Properties`` with
 ``TypeName``/``DataType``/``IsKey``/``IsMandatory``/``AllowEdit``…, ``NavigationProperties`` with
 referential ``Constraints``, enum ``Members``); ``LabelId`` values are stand-ins (``@SIM:<name>``),
 since the simulator has no label files. Queries: ``$filter`` (incl. ``contains(tolower(Name),'x')``),
-``$select``, ``$top``, ``$skip``, ``$count``; anything else is refused. Read-only.
+``$select``, ``$top``, ``$skip``, ``$count``; anything else is refused. Read-only. The stand-in label ids
+resolve through ``Labels(Id='@SIM:…',Language='en-us')``; ``Actions`` list the bound actions of the
+environment's operation registry, so they grow with what ``/data`` serves.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from simulator.odata.options import parse_int
 from simulator.odata.paths import parse_key, split_path
 
 META_NS = "Microsoft.Dynamics.Metadata"
-SETS = ("DataEntities", "PublicEntities", "PublicEnumerations")
-TYPE_NAMES = {"DataEntities": "DataEntity", "PublicEntities": "PublicEntity", "PublicEnumerations": "PublicEnumeration"}
+SETS = ("DataEntities", "PublicEntities", "PublicEnumerations", "Labels")
+TYPE_NAMES = {"DataEntities": "DataEntity", "PublicEntities": "PublicEntity", "PublicEnumerations": "PublicEnumeration",
+              "Labels": "Label"}
+LABEL_PREFIX = "@SIM:"
+LABEL_LANGUAGE = "en-us"  # the simulator's labels exist in one language
 EDM_DATA_TYPES = {"Edm.String": "String", "Edm.Int32": "Int32", "Edm.Int64": "Int64", "Edm.Decimal": "Decimal",
                   "Edm.Boolean": "Boolean", "Edm.DateTimeOffset": "DateTime", "Edm.Date": "Date",
                   "Edm.Guid": "Guid", "Edm.Double": "Real"}
@@ -36,7 +41,31 @@ CATEGORIES = {"LegalEntities": "Reference", "CustomerGroups": "Reference", "Sale
 
 
 def _label_id(name: str) -> str:
-    return f"@SIM:{name}"
+    """A stand-in label id whose text is ``name`` (resolved by ``Labels(Id=...,Language='en-us')``)."""
+    return f"{LABEL_PREFIX}{name}"
+
+
+def _actions(operations, entity_set: EntitySet) -> list[dict]:
+    """The entity's bound actions from the service's operation registry (what /data serves and declares)."""
+    actions = []
+    for operation in getattr(operations, "operations", []):
+        if operation.binding != entity_set.name or operation.kind != "Action":
+            continue
+        actions.append({
+            "Name": operation.name,
+            "BindingKind": "BoundToEntitySet" if operation.bound_collection else "BoundToEntityInstance",
+            "FieldLookup": None,
+            "Parameters": [{"Name": p.name, "Type": _type_info(p.type)} for p in operation.parameters],
+            "ReturnType": _type_info(operation.return_type, operation.returns_collection)
+            if operation.return_type else None,
+        })
+    return actions
+
+
+def _type_info(type_name: str, collection: bool = False) -> dict:
+    if type_name.startswith("Collection(") and type_name.endswith(")"):
+        type_name, collection = type_name[len("Collection("):-1], True
+    return {"TypeName": type_name, "IsCollection": collection}
 
 
 def _data_type(model: EntityModel, prop: Property) -> str:
@@ -45,7 +74,7 @@ def _data_type(model: EntityModel, prop: Property) -> str:
     return EDM_DATA_TYPES.get(prop.type, "String")
 
 
-def _public_entity(model: EntityModel, entity_set: EntitySet) -> dict:
+def _public_entity(model: EntityModel, entity_set: EntitySet, operations=None) -> dict:
     info = TABLES.get(entity_set.name)
     entity_type = entity_set.type
     mandatory = set(info.mandatory) if info else set()
@@ -81,7 +110,7 @@ def _public_entity(model: EntityModel, entity_set: EntitySet) -> dict:
         "IsReadOnly": not entity_set.writable, "ConfigurationEnabled": True,
         "Properties": properties, "NavigationProperties": navigations,
         "PropertyGroups": [{"Name": "AutoIdentification", "Properties": list(entity_type.key)}],
-        "Actions": [],
+        "Actions": _actions(operations, entity_set),
     }
 
 
@@ -103,14 +132,29 @@ def _enumeration(enum) -> dict:
 
 
 class FnoMetadataService:
-    """The three metadata collections of one F&O environment, generated once."""
+    """The metadata collections of one F&O environment, generated from its model and operation registry."""
 
     def __init__(self, model: EntityModel):
-        self.items: dict[str, list[dict]] = {
+        self.model = model
+        self.static: dict[str, list[dict]] = {
             "DataEntities": [_data_entity(s) for s in model.entity_sets],
-            "PublicEntities": [_public_entity(model, s) for s in model.entity_sets],
             "PublicEnumerations": [_enumeration(e) for e in model.enums],
         }
+
+    def items(self, name: str, operations) -> list[dict]:
+        if name == "PublicEntities":  # actions come from the live registry, so built per request (6 entities)
+            return [_public_entity(self.model, s, operations) for s in self.model.entity_sets]
+        return self.static[name]
+
+    def label(self, key, where: str) -> dict:
+        """``Labels(Id='@SIM:Customers',Language='en-us')``: the text of a label id this service handed out."""
+        label_id, language = key.named.get("Id"), key.named.get("Language")
+        if set(key.named) != {"Id", "Language"} or not isinstance(label_id, str) or not isinstance(language, str):
+            raise syntax_error(f"The key in '{where}' is not valid; use Labels(Id='...',Language='...').")
+        if not label_id.startswith(LABEL_PREFIX) or language.lower() != LABEL_LANGUAGE:
+            raise errors.fno_problem(404, f"No resource was found for '{where}'.", errors.NOT_FOUND_EXCEPTION,
+                                     "not_found")
+        return {"Id": label_id, "Language": language, "Value": label_id[len(LABEL_PREFIX):]}
 
     def handle(self, service, ctx) -> Response:
         """``ctx.path`` is below ``/Metadata``; authenticated and rendered like ``/data``."""
@@ -123,13 +167,18 @@ class FnoMetadataService:
             if ctx.method != "GET":
                 raise ODataProblem(405, "", "method", "method", headers={"Allow": "GET"})
             first = segments[0]
-            items = self.items[first.name]
+            if first.name == "Labels" and not first.has_parens:
+                raise syntax_error("Labels are read one at a time: Labels(Id='...',Language='...').")
+            items = self.items(first.name, service.operations) if first.name != "Labels" else []
             root = ctx.root_url.rsplit("/", 1)[0] + "/Metadata"
             context = f"{root}/$metadata#{first.name}"
             type_name = TYPE_NAMES[first.name]
             if first.has_parens:
                 mq.check_options(ctx.params, ("$select",))
                 key = parse_key(first.key or "")
+                if first.name == "Labels":
+                    body = {"@odata.context": f"{context}/$entity"} | self.label(key, f"{first.name}({first.key})")
+                    return dialect.json_response(ctx, body)
                 wanted = key.positional if key.positional is not None else key.named.get("Name")
                 if not isinstance(wanted, str) or (key.named and set(key.named) != {"Name"}):
                     raise syntax_error(f"The key in '{first.name}({first.key})' is not valid; use the Name.")

@@ -78,3 +78,31 @@ def test_refusals_in_fno_shapes(meta, sim):
     written = requests.post(f"{meta.root}/DataEntities", json={},
                             headers={"Authorization": f"Bearer {app_token(sim, sim.config.fno_url)}"}, timeout=10)
     assert written.status_code == 405
+
+
+def test_label_ids_resolve_through_labels(meta):
+    label_id = meta("DataEntities('CustCustomerV3Entity')").json()["LabelId"]
+    label = meta(f"Labels(Id='{label_id}',Language='en-us')")
+    assert label.status_code == 200, label.text
+    assert label.json()["Value"] == "Customers" and label.json()["Id"] == label_id
+    assert meta(f"Labels(Id='{label_id}',Language='de-de')").status_code == 404
+    assert meta("Labels(Id='@SYS1',Language='en-us')").status_code == 404
+    assert meta("Labels").status_code == 400
+    assert meta(f"Labels('{label_id}')").status_code == 400
+
+
+def test_actions_come_from_the_operation_registry(meta, sim):
+    from simulator.odata.model import Operation, Parameter
+
+    registry = sim.apps.fno.state.service.operations
+    action = Operation("SimTestAction", "Action", "Edm.String", parameters=[Parameter("Note", "Edm.String")],
+                       binding="CustomersV3", bound_collection=True)
+    registry.add(action)
+    try:
+        entity = meta("PublicEntities('CustomerV3')").json()
+        [listed] = [a for a in entity["Actions"] if a["Name"] == "SimTestAction"]
+        assert listed["BindingKind"] == "BoundToEntitySet"
+        assert listed["Parameters"] == [{"Name": "Note", "Type": {"TypeName": "Edm.String", "IsCollection": False}}]
+        assert listed["ReturnType"] == {"TypeName": "Edm.String", "IsCollection": False}
+    finally:
+        registry.operations.remove(action)

@@ -134,15 +134,23 @@ class MetadataApi:
         if nav.has_parens:  # Attributes(<key>)[/Microsoft.Dynamics.CRM.XAttributeMetadata]
             item = self._by_key(items, parse_key(nav.key or ""), ("LogicalName",),
                                 f"Could not find attribute '{_key_text(nav.key)}' on entity '{logical}'.")
-            if rest:
+            if rest and rest[0].name not in OPTION_NAVS:
                 cast = self._cast(rest[0], ATTRIBUTE_CASTS)
-                if len(rest) > 1:
-                    raise syntax_error(f"Resource not found for the segment '{rest[1].name}'.")
+                rest = rest[1:]
                 if item["@odata.type"] != f"#{NS}.{cast}":
                     raise not_found(f"The attribute '{item['LogicalName']}' on entity '{logical}' is not a {cast}.")
             type_name = item["@odata.type"].rsplit(".", 1)[-1]
             navs = OPTION_NAVS if type_name in ENUM_TYPES else set()
             suffix = f"/{NS}.{cast}" if cast else ""
+            if rest:  # .../Attributes(...)[/cast]/OptionSet: the option set as its own resource
+                if len(rest) > 1 or rest[0].name not in navs or rest[0].has_parens:
+                    raise syntax_error(f"Resource not found for the segment '{rest[-1].name}'.")
+                option_set = self._option_expander(item, rest[0].name)
+                if option_set is None:
+                    raise not_found(f"The attribute '{item['LogicalName']}' on entity '{logical}' has no "
+                                    f"{rest[0].name}.")
+                return self.single(ctx, f"{context}({item['MetadataId']}){suffix}/{rest[0].name}",
+                                   _typed_option_set(option_set), "OptionSetMetadataBase", set(), None)
             return self.single(ctx, f"{context}({item['MetadataId']}){suffix}", item, type_name, navs,
                                self._option_expander)
         if rest:

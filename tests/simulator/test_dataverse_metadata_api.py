@@ -208,3 +208,14 @@ def test_the_select_list_power_apps_tools_send_is_served(crm_http, crm_root):
                                                "ManagedPropertyLogicalName": "canmodifymobileclientoffline"}
     assert len(body["Attributes"]) > 20 and body["ManyToOneRelationships"]
     assert all("_option_set" not in attribute for attribute in body["Attributes"])
+
+
+def test_option_set_as_a_navigation_path(crm_http, crm_root):
+    base = "EntityDefinitions(LogicalName='account')/Attributes(LogicalName='accountcategorycode')"
+    for path in (f"{base}/OptionSet", f"{base}/{NS}.PicklistAttributeMetadata/OptionSet"):
+        body = ok(get(crm_http, crm_root, path, **{"$select": "Name,Options"}))
+        assert body["Name"] == "account_accountcategorycode"
+        assert [o["Value"] for o in body["Options"]] == [1, 2]
+    assert get(crm_http, crm_root, f"{base}/GlobalOptionSet").status_code == 404  # a local choice
+    assert get(crm_http, crm_root, "EntityDefinitions(LogicalName='account')/Attributes(LogicalName='name')/"
+                                   "OptionSet").status_code == 400

@@ -224,5 +224,6 @@ def entity_sets() -> list[EntitySet]:
                                                                                              "documentId")))
         sets.append(EntitySet(resource.set_name, EntityType(resource.type_name, list(resource.key), props,
                                                             navigations),
-                              writable=bool(resource.writes), logical_name=resource.caption))
+                              writable=bool(resource.writes), logical_name=resource.caption,
+                              writes=resource.writes))
     return sets

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from starlette.responses import Response
 
 from simulator.bc import documents, errors
-from simulator.bc.model import CAPTIONS, EMPTY_GUID, NUMBER_SERIES, WRITES
+from simulator.bc.model import CAPTIONS, EMPTY_GUID, NUMBER_SERIES
 from simulator.config import BC_AUDIENCE, SimConfig
 from simulator.identity.verify import TokenRejected, bearer_from_header, verify_access_token
 from simulator.keys import SigningKey
@@ -178,8 +178,7 @@ class BcDialect(Dialect):
 
     def check_write(self, entity_set, operation: str) -> None:
         """API pages that allow only some writes (``companyInformation``: modify only) refuse the others."""
-        allowed = WRITES.get(entity_set.name, "CUD")
-        if operation[0] not in allowed:
+        if operation[0] not in entity_set.writes:
             raise self.read_only_set(entity_set, operation)
 
     def stamp_modified(self, entity_set, values: dict) -> None:

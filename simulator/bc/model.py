@@ -57,8 +57,7 @@ NUMBER_SERIES = {
     "salesOrders": NumberSeries("S-ORD", 6, 1, 101001),
     **{r.set_name: NumberSeries(*r.series) for r in catalog.CATALOG if r.series},
 }
-# writes each API page allows (C insert, U modify, D delete); sets not listed allow all three
-WRITES = {"companies": "", **{r.set_name: r.writes for r in catalog.CATALOG}}
+
 
 
 def _id() -> Property:

@@ -86,7 +86,31 @@ def check_editable(service, conn, set_name: str, row: dict | None) -> None:
         raise posted_problem(set_name)
 
 
+JOURNAL_LINES = {"journalLines": "journals", "customerPayments": "customerPaymentJournals",
+                 "vendorPayments": "vendorPaymentJournals"}
+
+
+def _journal_line(service, conn, set_name: str, values: dict, existing: dict | None) -> None:
+    """A journal line belongs to an existing journal and gets the next line number (steps of 10000)."""
+    merged = (existing or {}) | values
+    journal = lookup(service, conn, JOURNAL_LINES[set_name], "id", merged.get("journalId"))
+    if journal is None:
+        raise bc_problem(400, "BadRequest_RequiredParamNotProvided" if not merged.get("journalId")
+                         else "Internal_RecordNotFound",
+                         "Field 'journalId' must not be blank or empty." if not merged.get("journalId")
+                         else f"The Gen. Journal Batch does not exist. Identification fields and values: "
+                              f"Id='{merged.get('journalId')}'")
+    values["journalDisplayName"] = journal["code"]
+    if existing is None and not values.get("lineNumber"):
+        lines = service.table(set_name)
+        last = conn.execute(sa.select(sa.func.max(lines.c.lineNumber)).where(
+            lines.c.journalId == journal["id"])).scalar()
+        values["lineNumber"] = (last or 0) + 10000
+
+
 def before_write(service, conn, set_name: str, values: dict, existing: dict | None) -> None:
+    if set_name in JOURNAL_LINES:
+        _journal_line(service, conn, set_name, values, existing)
     if set_name in DOCUMENTS:
         check_editable(service, conn, set_name, existing)
         _header(service, conn, set_name, values, existing)

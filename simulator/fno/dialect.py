@@ -231,6 +231,9 @@ class FnoDialect(Dialect):
 
     def before_delete(self, entity_set, row, ctx, conn) -> None:
         documents.before_delete(self, entity_set.name, row, conn)
+        if entity_set.name == "DataManagementDefinitionGroups":  # a data project takes its entity list along
+            details = self.service.table("DataManagementDefinitionGroupDetails")
+            conn.execute(details.delete().where(details.c.DefinitionGroupId == row["Name"]))
 
     def lookup(self, conn, set_name: str, company: str | None, field: str, value) -> dict | None:
         """A row of ``set_name`` in ``company`` (shared entities have no company) with ``field == value``."""

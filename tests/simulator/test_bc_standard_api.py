@@ -183,9 +183,14 @@ def test_purchase_order_receive_and_invoice(bc, company):
 
 def test_journal_post_turns_lines_into_ledger_entries(bc, company):
     journal = created(bc.post(f"{company}/journals", json={"code": "PYTEST", "displayName": "pytest"}))
-    for amount in (100.0, -100.0):
-        created(bc.post(f"{company}/journals({journal['id']})/journalLines", json={
-            "accountNumber": "10100", "amount": amount, "documentNumber": "PYT-1", "description": "pytest"}))
+    lines = [created(bc.post(f"{company}/journals({journal['id']})/journalLines", json={
+        "accountNumber": "10100", "amount": amount, "documentNumber": "PYT-1", "description": "pytest"}))
+        for amount in (100.0, -100.0)]
+    assert [(line["lineNumber"], line["journalDisplayName"]) for line in lines] == [(10000, "PYTEST"),
+                                                                                    (20000, "PYTEST")]
+    orphan = bc.post(f"{company}/journalLines", json={"journalId": "00000000-0000-0000-0000-0000000000aa",
+                                                      "amount": 1})
+    assert orphan.status_code == 400 and orphan.json()["error"]["code"] == "Internal_RecordNotFound"
     before = len(bc.get(f"{company}/generalLedgerEntries").json()["value"])
     no_content(bc.post(f"{company}/journals({journal['id']})/Microsoft.NAV.post"))
     entries = bc.get(f"{company}/generalLedgerEntries", params={"$filter": "documentNumber eq 'PYT-1'"}).json()

@@ -239,6 +239,11 @@ def test_export_then_import_into_another_company_gives_equal_rows(fno, fno_root)
         wanted = {r[key] for r in source}
         return [r for r in target if r[key] in wanted]
 
+    assert fno.delete(f"{fno_root}/DataManagementDefinitionGroups('{project}')").status_code == 204
+    left = fno.get(f"{fno_root}/DataManagementDefinitionGroupDetails",
+                   params={"$filter": f"DefinitionGroupId eq '{project}'"}).json()["value"]
+    assert left == []  # the project's entity list goes with it
+
     source_customers = rows("CustomersV3", "usrt")
     assert len(source_customers) == 20
     assert same_keys(rows("CustomersV3", "dat"), source_customers, "CustomerAccount") == source_customers

@@ -19,9 +19,13 @@ from simulator.fno.model import build_model
 from simulator.fno.operations import REGISTRY
 from simulator.fno.seed import seed_data_management, seed_fno
 from simulator.keys import SigningKey
+from simulator.odata.batch import BatchRules, MultipartBatch
 from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
+
+# F&O answers a batch 200 whatever its parts did; up to 5,000 operations (throttling guidance).
+BATCH = MultipartBatch(BatchRules(max_requests=5000, failure_sets_outer_status=False))
 
 
 def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None):
@@ -32,6 +36,7 @@ def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None
     service = ODataService(model, store, "fno", dialect, REGISTRY)
     dialect.service = service
     dialect.dmf = DataManagement(service)
+    service.batch_handler = BATCH
     if service.is_empty("LegalEntities"):  # a file database keeps its rows across restarts
         seed_fno(service, config)
     if service.is_empty("DataManagementEntities"):

@@ -25,10 +25,9 @@ import sqlalchemy as sa
 from simulator.fno import packages
 from simulator.fno.blobs import BlobContainer
 from simulator.fno.model import TABLES, TableInfo
+from simulator.odata.context import RequestContext
 from simulator.odata.errors import ODataProblem
 from simulator.odata.model import EntitySet
-from simulator.odata.service import RequestContext
-from simulator.odata.store import VERSION_COLUMN
 
 TERMINAL = ("Succeeded", "PartiallySucceeded", "Failed", "Canceled")
 COMPANY = "dataAreaId"
@@ -185,13 +184,9 @@ class DataManagement:
         return None
 
     def _update(self, conn, ctx, entity_set: EntitySet, row: dict, values: dict) -> None:
+        """Overwrite an existing row with the package's values (the PATCH path of the service)."""
         body = {k: v for k, v in values.items() if k not in entity_set.type.key}
-        changes, _ = self.service.apply_body(conn, ctx, entity_set, body, creating=False)
-        self.service.dialect.before_write(entity_set, changes, row, ctx, conn)
-        changes[VERSION_COLUMN] = self.service.store.next_version(conn)
-        table = self.service.table(entity_set.name)
-        conn.execute(table.update().where(sa.and_(*[table.c[k] == row[k] for k in entity_set.type.key]))
-                     .values(**changes))
+        self.service.work.modify(conn, ctx, entity_set, row, body)
 
     # ------------------------------------------------------------------ export
     def export_package(self, execution: Execution, details: list[dict], package_name: str) -> str:

@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_run(commands)
 
+    from harness.commands.reports import register as register_reports
+
+    register_reports(commands)
+
     _add_cassettes(commands)
     return parser
 

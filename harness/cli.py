@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_reports(commands)
 
+    from harness.commands.coverage import register as register_coverage
+
+    register_coverage(commands)
+
     _add_cassettes(commands)
     return parser
 

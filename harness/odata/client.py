@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
+from harness.odata.batch import Batch
 from harness.odata.dialects import Dialect
 from harness.odata.errors import (
     ODataConnectionError,
@@ -129,6 +130,10 @@ class ODataClient:
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
+
+    def batch(self) -> Batch:
+        """A ``$batch`` builder for this service (multipart, or JSON for Business Central)."""
+        return Batch(self)
 
     def url_for(self, path: str, params: Params = None, *, validate: bool = True) -> str:
         """The absolute URL of ``path`` (relative to the API root, root-relative or absolute).

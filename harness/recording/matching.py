@@ -7,7 +7,8 @@ Two requests match when they mean the same thing to an OData service, not when t
   matter, whitespace in ``$filter``/``$orderby`` is collapsed, GUID literals are lowercased;
 * headers that change the answer: ``If-Match``, ``If-None-Match``, ``Prefer`` (as a set),
   ``MSCRM.*``;
-* bodies: JSON as JSON, forms as mappings, ``$batch`` multipart independent of its boundaries;
+* bodies: JSON as JSON, forms as mappings, ``$batch`` multipart part by part (each inner request
+  normalised like a request, whatever the boundaries);
   secret fields (passwords, secrets, tokens, codes) only have to be present on both sides, and a
   token request's client id, user name and redirect URI may differ (a recreated instance has new
   ones).
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from harness.odata.batch import read_multipart
 from harness.odata.errors import ODataUrlError
 from harness.odata.paths import split_key_parts, split_segments
 from harness.odata.prefer import parse_preferences
@@ -185,12 +187,36 @@ def _normalise_multipart(text: str, content_type: str) -> str:
     return text.strip()
 
 
+def _normalise_batch_parts(data: bytes, content_type: str) -> list[dict[str, Any]]:
+    """A multipart ``$batch`` as its inner requests, whatever the boundaries: method, path, query,
+    the headers that change the answer, Content-ID, change set number and the body (JSON as JSON)."""
+    parts = []
+    for part in read_multipart(content_type, data, responses=False):
+        url = urlsplit(part["url"])
+        headers = {name: value for name, value in part["headers"].items()
+                   if name in MATCHED_HEADERS or name.startswith("mscrm.")}
+        body: Any = part["body"].strip()
+        if body and is_json_media(media_type(part["headers"].get("content-type"))):
+            try:
+                body = _normalise_json(json.loads(body))
+            except ValueError:
+                pass
+        parts.append({"request": f"{part['method']} {normalise_path(url.path) if url.path else ''}",
+                      "query": normalise_query(url.query), "headers": headers,
+                      "content_id": part["content_id"], "changeset": part["changeset"], "body": body or None})
+    return parts
+
+
 def normalise_body(raw: Any, content_type: str | None, *, token_request: bool = False) -> tuple[str, Any]:
     data = as_bytes(raw)
     if not data:
         return ("none", None)
     media = media_type(content_type)
     if media.startswith("multipart/"):
+        try:
+            return ("batch", _normalise_batch_parts(data, content_type or ""))
+        except (ValueError, IndexError):
+            pass  # not a readable batch: compare the text, boundaries renamed
         try:
             return ("multipart", _normalise_multipart(data.decode("utf-8"), content_type or ""))
         except UnicodeDecodeError:
@@ -337,6 +363,8 @@ def body_differences(request: tuple[str, Any], recorded: tuple[str, Any]) -> lis
         return []
     if kind == "json":
         return json_differences(request[1], recorded[1])
+    if kind == "batch":  # part by part: "$[1].body.name: request … ≠ recorded …" names the part
+        return [line.replace("$[", "batch part [", 1) for line in json_differences(request[1], recorded[1])]
     if kind == "form":
         return _mapping_differences("form field", request[1], recorded[1])
     if kind in ("text", "multipart"):

@@ -20,15 +20,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simulator.bc import errors
+from simulator.bc.batch import JsonBatch
 from simulator.bc.dialect import BcDialect
 from simulator.bc.model import COMPANY_SCOPED, build_model
 from simulator.bc.seed import companies, seed_companies, seed_company
 from simulator.config import SimConfig
 from simulator.keys import SigningKey
+from simulator.odata.context import RequestContext
 from simulator.odata.errors import ODataProblem
 from simulator.odata.paths import split_path
 from simulator.odata.routing import METHODS, request_context
-from simulator.odata.service import ODataService, RequestContext
+from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
 DEFAULT_ENVIRONMENTS = ("production", "sandbox")
@@ -102,15 +104,22 @@ class BcRouter:
             if isinstance(body, dict):
                 ctx.body = json.dumps(body | {nav.fk: segments[0].key}).encode()
 
-    def handle(self, ctx: RequestContext, tenant: str | None, environment: str) -> Response:
+    def handle(self, ctx: RequestContext, tenant: str | None, environment: str, conn=None) -> Response:
+        """Answer one request (in the unit of work ``conn`` when a batch passes one)."""
         try:
             self.dialect.authenticate(ctx)
             self.check_location(tenant, environment)
+            if ctx.path.rstrip("/") == "$batch":
+                if conn is not None or ctx.extras.get("in_batch"):
+                    raise errors.bc_problem(400, "BadRequest", "Batch requests cannot be nested.")
+                batch = JsonBatch(lambda inner, unit: self.handle(inner, tenant, environment, unit),
+                                  self.root.work.unit, self.dialect)
+                return batch.handle(ctx)
             service = self.dispatch(ctx)
         except ODataProblem as problem:
             return self.dialect.error_response(problem, ctx)
         ctx.extras["service"] = service
-        return service.handle(ctx)
+        return service.handle(ctx, conn)
 
 
 def build_bc_app(config: SimConfig, key: SigningKey, store: Store | None = None,

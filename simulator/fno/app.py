@@ -16,9 +16,13 @@ from simulator.fno.dialect import FnoDialect
 from simulator.fno.model import build_model
 from simulator.fno.seed import seed_fno
 from simulator.keys import SigningKey
+from simulator.odata.batch import BatchRules, MultipartBatch
 from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
+
+# F&O answers a batch 200 whatever its parts did; up to 5,000 operations (throttling guidance).
+BATCH = MultipartBatch(BatchRules(max_requests=5000, failure_sets_outer_status=False))
 
 
 def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None):
@@ -28,6 +32,7 @@ def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None
     dialect = FnoDialect(config, key, model)
     service = ODataService(model, store, "fno", dialect)
     dialect.service = service
+    service.batch_handler = BATCH
     if service.is_empty("LegalEntities"):  # a file database keeps its rows across restarts
         seed_fno(service, config)
 

@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 #: The sub-commands, in ``--help`` order: each is ``harness/commands/<name>.py`` with ``register(subparsers)``
 #: (which sets ``handler=``). Command modules import what their handler needs inside it, so that
 #: building the parser stays cheap.
-COMMANDS = ("sim", "token", "cleanup", "test", "metadata", "run", "cassettes")
+COMMANDS = ("sim", "token", "cleanup", "test", "metadata", "run", "reports", "coverage", "cassettes")
 #: Commands whose every argument is their own (``harness sim --help`` is the simulator's help).
 PASSTHROUGH = ("sim",)
 

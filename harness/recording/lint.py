@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from harness.recording.scrub import is_placeholder
 from harness.secrets.policy import BEARER_RE, JWT_RE, POLICY, URL_USERINFO_RE
@@ -55,6 +56,8 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 def _line_findings(path: Path, number: int, line: str, settings: list[str], structured: bool) -> list[Finding]:
     found = []
     for rule, match in POLICY.shaped_secrets(line):
+        if rule.percent_encoded and is_placeholder(unquote(match.group(0))):
+            continue
         found.append(Finding(path, number, match.start() + 1, rule.description, excerpt(match.group(0))))
     for match in URL_USERINFO_RE.finditer(line):
         if not is_placeholder(match.group(2)):
@@ -74,7 +77,7 @@ def _line_findings(path: Path, number: int, line: str, settings: list[str], stru
         for match in pairs:
             key, value = match.group(1), match.group(3 if match.re is _YAML_PAIR else 2)
             if value and POLICY.is_secret_name(key) and not is_placeholder(value) \
-                    and not any(POLICY.shaped_secrets(value)):
+                    and not any(not rule.percent_encoded for rule, _ in POLICY.shaped_secrets(value)):
                 found.append(Finding(path, number, match.start() + 1,
                                      f"unscrubbed value under the secret-like key {key!r}", excerpt(value)))
     return found

@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from harness.recording.bodies import form_pairs
 from harness.recording.instance import rewrite_uri
@@ -116,8 +116,20 @@ class Scrubber:
             return text
         text = self.p.replace_known(text)
         for rule in list(POLICY.value_rules):
-            text = rule.pattern.sub(lambda m, label=rule.label: self.p.get(m.group(0), label), text)
+            replace = self._encoded if rule.percent_encoded else self._shaped
+            text = rule.pattern.sub(lambda m, rule=rule, replace=replace: replace(m, rule.label), text)
         return BEARER_RE.sub(self._credential, text)
+
+    def _shaped(self, match: re.Match[str], label: str) -> str:
+        return self.p.get(match.group(0), label)
+
+    def _encoded(self, match: re.Match[str], label: str) -> str:
+        """A percent-encoded secret (a SAS ``sig`` in a URL inside a body): the same placeholder as the
+        decoded value gets elsewhere (the ``sig`` query parameter of a request URI), encoded again."""
+        value = unquote(match.group(0))
+        if is_placeholder(value):
+            return match.group(0)
+        return quote(self.p.get(value, label), safe="")
 
     def _credential(self, match: re.Match[str]) -> str:
         scheme, value = match.group(1), match.group(2)

@@ -34,6 +34,8 @@ class ValueRule:
     label: str
     pattern: re.Pattern[str]
     description: str
+    #: The match is percent-encoded (inside a URL): compare and scrub its decoded value.
+    percent_encoded: bool = False
 
 
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
@@ -44,6 +46,8 @@ OPAQUE_GRANT_RE = re.compile(r"(?<![A-Za-z0-9_.-])[01]\.A[A-Za-z0-9_-][A-Za-z0-9
 # with at least one digit or punctuation mark, so prose such as "Basic information" is left alone.
 BEARER_RE = re.compile(r"(?i)\b(Bearer|Basic)\s+(?![A-Za-z_]+=\\?\")(?=[A-Za-z0-9._~+/-]*[0-9._~+/=-])"
                        r"([A-Za-z0-9._~+/-]{8,}=*)")
+# A shared access signature inside text (a blob URL in a JSON body): ``…?sv=…&sig=<base64, percent-encoded>``.
+SAS_SIG_RE = re.compile(r"(?<=[?&]sig=)([A-Za-z0-9%+/=_-]{8,})")
 # ``scheme://user:password@host``: the password part.
 URL_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"<>]*):([^/\s@'\"<>]+)@")
 # ``name=value`` in free text (form bodies, query strings, log lines): masked when ``name`` is secret.
@@ -76,7 +80,9 @@ class SecretPolicy:
         self.value_rules: list[ValueRule] = [
             ValueRule("JWT", JWT_RE, "JWT-shaped string"),
             ValueRule("REFRESH_TOKEN", OPAQUE_GRANT_RE, "opaque Entra grant (refresh token or code)"),
+            ValueRule("SIG", SAS_SIG_RE, "shared access signature", percent_encoded=True),
         ]
+        self._name_cache: dict[tuple[str, bool], bool] = {}
 
     # ------------------------------------------------------------------ names
     def is_secret_name(self, name: str, *, form: bool = False) -> bool:
@@ -84,7 +90,18 @@ class SecretPolicy:
 
         ``form=True`` (form bodies, query strings, free-text ``name=value``) adds the OAuth fields
         ``code``, ``code_verifier``, ``client_assertion``; in JSON ``code`` is an error code and stays.
+        Answers are cached (the matchers ask for every field of every body they compare); adding a
+        rule clears the cache.
         """
+        key = (name, form)
+        found = self._name_cache.get(key)
+        if found is None:
+            if len(self._name_cache) > 8192:
+                self._name_cache.clear()
+            found = self._name_cache[key] = self._is_secret_name(name, form)
+        return found
+
+    def _is_secret_name(self, name: str, form: bool) -> bool:
         lowered = name.strip().lower()
         if not lowered or lowered in self.not_secret_keys or lowered.startswith("@odata") or "@odata." in lowered:
             return False
@@ -140,7 +157,7 @@ class SecretPolicy:
         if not text:
             return text
         for rule in list(self.value_rules):
-            text = rule.pattern.sub(mask, text)
+            text = rule.pattern.sub(lambda m: m.group(0) if m.group(0) == mask else mask, text)
         text = BEARER_RE.sub(lambda m: f"{m.group(1)} {mask}", text)
         text = URL_USERINFO_RE.sub(lambda m: f"{m.group(1)}:{mask}@", text)
         text = _FIELD_RE.sub(lambda m: f"{m.group(1)}={mask}" if self.is_secret_name(m.group(1), form=True)
@@ -160,6 +177,7 @@ class SecretPolicy:
     def add_secret_word(self, word: str) -> None:
         """Treat values under names containing ``word`` as secrets everywhere."""
         self.secret_words.add(word.lower())
+        self._name_cache.clear()
 
     @contextmanager
     def extra_rules(self, *, value_rules: tuple[tuple[str, str], ...] = (),
@@ -168,12 +186,14 @@ class SecretPolicy:
         added = [self.add_value_rule(label, pattern) for label, pattern in value_rules]
         new_words = [w.lower() for w in words if w.lower() not in self.secret_words]
         self.secret_words.update(new_words)
+        self._name_cache.clear()
         try:
             yield self
         finally:
             for rule in added:
                 self.value_rules.remove(rule)
             self.secret_words.difference_update(new_words)
+            self._name_cache.clear()
 
 
 # ``KEY=VALUE``, ``password=SECRET`` in help texts: an upper-case word is a placeholder, not a secret.

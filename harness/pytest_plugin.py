@@ -1,14 +1,12 @@
 """pytest plugin: options, markers and fixtures that hand tests ready Dynamics clients.
 
-Registered through the ``pytest11`` entry point ``dynamics_harness``, the only one: this plugin
-registers the harness's sub-plugins in the order of :data:`SUB_PLUGINS`. With ``--target=sim`` (the default) it starts the
+Registered through the ``pytest11`` entry point. With ``--target=sim`` (the default) it starts the
 embedded simulator on loopback for the session; with ``--target=live`` it reads ``.env``.
 The data path reads top to bottom: settings → token broker → session → client → test.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 
@@ -25,30 +23,11 @@ from harness.settings import SettingsError, TargetSettings, load_settings
 from harness.targets import client_for, targets_of_simulator
 from harness.trust import trust_ca
 
-#: The sub-plugins, registered right after this one in this order, each under its own name so that
-#: ``-p no:<name>`` still switches it off. Fixture overrides are deliberate and listed here: the
-#: recording plugin registers ``harness.recording.fixtures`` at configure time (after
-#: pytest-recording), whose ``vcr_config``/``vcr_cassette_dir``/``default_cassette_name`` replace
-#: pytest-recording's and whose ``token_broker``/``values`` wrap this plugin's.
-SUB_PLUGINS = (
-    ("dynamics_harness_postman", "harness.postman.plugin"),  # *.postman_collection.json as tests
-    ("dynamics_harness_reporting", "harness.reporting.plugin"),  # summaries, secrets masked in reports
-    ("dynamics_harness_contract", "harness.contract.pinning"),  # $metadata pinned with the cassettes
-    ("dynamics_harness_recording", "harness.recording.plugin"),  # cassettes: persister, matchers, fixtures
-    ("harness.sharding", "harness.sharding"),  # --shard K/N
-)
+pytest_plugins = ("harness.sharding",)  # --shard K/N (its own module; loaded with this plugin)
 
 ROOT_MARKERS = {"crm": "Dataverse / Dynamics 365 CRM root (/api/data/v9.x)",
                 "fno": "Finance and Operations root (/data)",
                 "bc": "Business Central API (/v2.0/.../api/v2.0)"}
-
-
-# ---------------------------------------------------------------------- sub-plugins
-def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    """Called as this plugin is registered: register the sub-plugins, in order (skipping a blocked one)."""
-    for name, module in SUB_PLUGINS:
-        if not pluginmanager.is_blocked(name) and not pluginmanager.has_plugin(name):
-            pluginmanager.register(importlib.import_module(module), name)
 
 
 # ---------------------------------------------------------------------- options and markers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -28,15 +27,3 @@ def test_modules_import_on_their_own(module):
     """No import cycle hidden behind a function-level import: each imports first, alone."""
     subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=REPO)
 
-
-def test_one_pytest_entry_point_registers_the_sub_plugins_in_order(pytester: pytest.Pytester):
-    entry_points = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
-    assert list(entry_points) == ["dynamics_harness"]
-    from harness.pytest_plugin import SUB_PLUGINS
-
-    pytester.makepyfile(test_x="def test_x(): pass")
-    result = pytester.runpytest_subprocess("--trace-config", "-p", "no:randomly", "-n", "0")
-    registered = [line for line in result.stdout.lines if "PLUGIN registered: <module 'harness." in line]
-    order = [next(module for _, module in SUB_PLUGINS if f"'{module}'" in line) for line in registered
-             if any(f"'{module}'" in line for _, module in SUB_PLUGINS)]
-    assert order == [module for _, module in SUB_PLUGINS]

@@ -81,6 +81,25 @@ class DataverseDialect(Dialect):
             error["@Microsoft.PowerApps.CDS.InnerError.Message"] = problem.message
         return {"error": error}
 
+    # ------------------------------------------------------------------ query surface
+    def intercept(self, service, ctx):
+        from simulator.dataverse.surface import intercept
+        return intercept(service, ctx)
+
+    def preprocess_filter(self, text: str) -> str:
+        from simulator.dataverse.query_functions import SCOPE, FilterScope, extract
+        if "Microsoft.Dynamics.CRM." not in text:
+            return text
+        scope = SCOPE.get()
+        if scope is None:
+            scope = FilterScope()
+            SCOPE.set(scope)
+        return extract(text, scope)
+
+    def compare_hook(self):
+        from simulator.dataverse.query_functions import compare_hook
+        return compare_hook
+
     # ------------------------------------------------------------------ problems
     def lookup_write(self, entity_set: EntitySet, prop: Property) -> ODataProblem:
         return syntax_error("CRM do not support direct update of Entity Reference properties, "

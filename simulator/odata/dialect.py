@@ -139,6 +139,14 @@ class Dialect:
     def authenticate(self, ctx: RequestContext) -> dict:
         return {}
 
+    def intercept(self, service, ctx: RequestContext) -> Response | None:
+        """Serve (or refuse) a request before the shared flow: a service's own query parameters.
+
+        Returns a response, raises an :class:`ODataProblem`, or returns None to go on (``ctx.params``
+        may have been rewritten, e.g. parameter aliases substituted).
+        """
+        return None
+
     def before_write(self, entity_set: EntitySet, values: dict, existing: dict | None,
                      ctx: RequestContext, conn) -> None:
         """Fill computed columns (timestamps, owners, full names) before insert/update."""

@@ -114,6 +114,9 @@ class ODataService:
     def handle(self, ctx: RequestContext) -> Response:
         try:
             ctx.claims = self.dialect.authenticate(ctx)
+            handled = self.dialect.intercept(self, ctx)  # dialect-only query surface (FetchXML, $apply…)
+            if handled is not None:
+                return handled
             for name in ("$search", "$format", "$apply", "$levels", "$compute"):
                 if name in ctx.params and not (name == "$search" and self.dialect.supports_search):
                     raise self.dialect.unsupported_option(name)

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 from starlette.responses import Response
 
 from simulator.config import SimConfig
+from simulator.dataverse.states import settle_state
 from simulator.identity.verify import TokenRejected, bearer_from_header, verify_access_token
 from simulator.keys import SigningKey
 from simulator.odata.dialect import Dialect
@@ -137,6 +138,7 @@ class DataverseDialect(Dialect):
         now = format_datetime(dt.datetime.now(dt.UTC))
         caller = self.caller_id(ctx, conn, service)
         props = entity_set.type
+        settle_state(entity_set, values, existing)
         if existing is None:
             for name, default in (("statecode", 0), ("statuscode", 1)):
                 if props.prop(name) is not None and values.get(name) is None:

@@ -16,11 +16,17 @@ from simulator.odata.errors import ODataProblem
 # Query parameters the real service acts on that the simulator does not serve (yet).
 NOT_IMPLEMENTED_PARAMETERS = {
     "sql": "Dataverse SQL queries (?sql=)",
+    "$deltatoken": "change tracking",
 }
 # Request headers the real service acts on that the simulator does not serve (yet).
-NOT_IMPLEMENTED_HEADERS: dict[str, str] = {}
+NOT_IMPLEMENTED_HEADERS: dict[str, str] = {
+    "MSCRMCallerID": "impersonation by systemuserid",
+    "CallerObjectId": "impersonation by Entra object id",
+}
 # Prefer preferences the real service acts on that the simulator does not serve (yet).
-NOT_IMPLEMENTED_PREFERENCES: dict[str, str] = {}
+NOT_IMPLEMENTED_PREFERENCES: dict[str, str] = {
+    "odata.track-changes": "change tracking",
+}
 CUSTOM_QUERY = {"fetchxml": "fetchXml", "savedquery": "savedQuery", "userquery": "userQuery"}
 
 

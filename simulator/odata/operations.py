@@ -136,7 +136,7 @@ def parse_parameter_value(text: str, aliases: dict[str, str]):
         text = aliases[text].strip()
     if text[:1] in ("[", "{"):
         candidate = text
-        if text[:1] == "[" and "'" in text:  # ['a','b'] is how clients write string arrays
+        if "'" in text:  # ['a','b'] and {'@odata.id':'accounts(…)'} are how clients write them
             candidate = re.sub(r"'((?:[^']|'')*)'", lambda m: json.dumps(m.group(1).replace("''", "'")), text)
         try:
             return json.loads(candidate)

@@ -146,6 +146,39 @@ def build_model() -> EntityModel:
         [Navigation("user_accounts", "accounts", True, "_ownerid_value", "ownerid")],
         primary_name="fullname",
     )
+    savedquery = EntityType(
+        "savedquery", ["savedqueryid"],
+        [
+            Property("savedqueryid", "Edm.Guid", nullable=False),
+            Property("name", "Edm.String", max_length=200),
+            Property("description", "Edm.String", max_length=2000),
+            Property("returnedtypecode", "Edm.String", max_length=64),
+            Property("fetchxml", "Edm.String", max_length=1073741823),
+            Property("layoutxml", "Edm.String", max_length=1073741823),
+            Property("querytype", "Edm.Int32"),
+            Property("isdefault", "Edm.Boolean"),
+            Property("statecode", "Edm.Int32", options=STATE),
+            *_audit(),
+        ],
+        _audit_navs(),
+        primary_name="name",
+    )
+    userquery = EntityType(
+        "userquery", ["userqueryid"],
+        [
+            Property("userqueryid", "Edm.Guid", nullable=False),
+            Property("name", "Edm.String", max_length=200),
+            Property("description", "Edm.String", max_length=2000),
+            Property("returnedtypecode", "Edm.String", max_length=64),
+            Property("fetchxml", "Edm.String", max_length=1073741823),
+            Property("layoutxml", "Edm.String", max_length=1073741823),
+            Property("querytype", "Edm.Int32"),
+            Property("statecode", "Edm.Int32", options=STATE),
+            *_audit(),
+        ],
+        _audit_navs(),
+        primary_name="name",
+    )
     return EntityModel(
         namespace="Microsoft.Dynamics.CRM", alias="mscrm", container="System",
         entity_sets=[
@@ -153,6 +186,8 @@ def build_model() -> EntityModel:
             EntitySet("contacts", contact, logical_name="contact"),
             EntitySet("tasks", task, logical_name="task"),
             EntitySet("systemusers", systemuser, writable=False, logical_name="systemuser"),
+            EntitySet("savedqueries", savedquery, logical_name="savedquery"),
+            EntitySet("userqueries", userquery, logical_name="userquery"),
         ],
         operations=REGISTRY.declarations(),
     )

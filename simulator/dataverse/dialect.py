@@ -150,12 +150,21 @@ class DataverseDialect(Dialect):
         if props.prop("modifiedon") is not None:
             values["modifiedon"] = now
             values["_modifiedby_value"] = caller
+        on_behalf = ctx.extras.get("on_behalf_of")  # the real caller while impersonating
+        if props.prop("_modifiedonbehalfby_value") is not None:
+            values["_modifiedonbehalfby_value"] = on_behalf
+            if existing is None:
+                values["_createdonbehalfby_value"] = on_behalf
         if props.prop("fullname") is not None and ("firstname" in values or "lastname" in values):
             first = values.get("firstname", (existing or {}).get("firstname")) or ""
             last = values.get("lastname", (existing or {}).get("lastname")) or ""
             values["fullname"] = f"{first} {last}".strip()
         if any(p.money and values.get(p.name) is not None for p in props.properties):
             values["_transactioncurrencyid_value"] = "9f6c0000-0000-4000-8000-00000000e0e0"
+
+    def before_delete(self, entity_set, row, ctx, conn) -> None:
+        from simulator.dataverse.change_tracking import remember_delete
+        remember_delete(ctx.extras["service"], conn, entity_set, row)
 
     # ------------------------------------------------------------------ annotations
     def requested_annotations(self, ctx):

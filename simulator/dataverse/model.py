@@ -23,6 +23,8 @@ def _audit() -> list[Property]:
         Property("_createdby_value", "Edm.Guid", lookup_of="createdby"),
         Property("_modifiedby_value", "Edm.Guid", lookup_of="modifiedby"),
         Property("_ownerid_value", "Edm.Guid", lookup_of="ownerid"),
+        Property("_createdonbehalfby_value", "Edm.Guid", lookup_of="createdonbehalfby"),
+        Property("_modifiedonbehalfby_value", "Edm.Guid", lookup_of="modifiedonbehalfby"),
     ]
 
 
@@ -31,6 +33,8 @@ def _audit_navs() -> list[Navigation]:
         Navigation("createdby", "systemusers", False, "_createdby_value"),
         Navigation("modifiedby", "systemusers", False, "_modifiedby_value"),
         Navigation("ownerid", "systemusers", False, "_ownerid_value"),
+        Navigation("createdonbehalfby", "systemusers", False, "_createdonbehalfby_value"),
+        Navigation("modifiedonbehalfby", "systemusers", False, "_modifiedonbehalfby_value"),
     ]
 
 

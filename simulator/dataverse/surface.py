@@ -10,23 +10,19 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from simulator.dataverse.change_tracking import serve_changes, tombstones, wants_tracking
+from simulator.dataverse.impersonation import impersonate
 from simulator.dataverse.query_functions import SCOPE, FilterScope, substitute_aliases
 from simulator.odata.errors import ODataProblem
 
 # Query parameters the real service acts on that the simulator does not serve (yet).
 NOT_IMPLEMENTED_PARAMETERS = {
     "sql": "Dataverse SQL queries (?sql=)",
-    "$deltatoken": "change tracking",
 }
 # Request headers the real service acts on that the simulator does not serve (yet).
-NOT_IMPLEMENTED_HEADERS: dict[str, str] = {
-    "MSCRMCallerID": "impersonation by systemuserid",
-    "CallerObjectId": "impersonation by Entra object id",
-}
+NOT_IMPLEMENTED_HEADERS: dict[str, str] = {}
 # Prefer preferences the real service acts on that the simulator does not serve (yet).
-NOT_IMPLEMENTED_PREFERENCES: dict[str, str] = {
-    "odata.track-changes": "change tracking",
-}
+NOT_IMPLEMENTED_PREFERENCES: dict[str, str] = {}
 CUSTOM_QUERY = {"fetchxml": "fetchXml", "savedquery": "savedQuery", "userquery": "userQuery"}
 
 
@@ -50,6 +46,8 @@ def intercept(service, ctx) -> Response | None:
     for name, what in NOT_IMPLEMENTED_PREFERENCES.items():
         if name in prefer:
             raise not_implemented(f"The preference '{name}' ({what})")
+    tombstones(service)  # created outside any unit of work, before a DELETE needs it
+    impersonate(service, ctx)
     aliases = {k: v for k, v in params.items() if k.startswith("@")}
     scope = FilterScope(aliases=aliases, service=service, caller=_caller(service, ctx),
                         business_unit=_business_unit())
@@ -63,6 +61,8 @@ def intercept(service, ctx) -> Response | None:
     if custom:
         from simulator.dataverse.fetchxml import serve_custom_query
         return serve_custom_query(service, ctx, custom)
+    if wants_tracking(ctx):
+        return serve_changes(service, ctx)
     if "$apply" in params:
         from simulator.dataverse.apply import serve_apply
         return serve_apply(service, ctx)

@@ -185,11 +185,3 @@ def test_date_ranges_are_half_open_days():
     assert date_range("NextXDays", 2, now) == (now, dt.datetime(2024, 3, 16, tzinfo=dt.UTC))
     assert date_range("LastXHours", 3, now) == (dt.datetime(2024, 3, 13, 12, 30, tzinfo=dt.UTC), now)
 
-
-@pytest.mark.parametrize("headers", [{"MSCRMCallerID": "7a9d0000-0000-4000-8000-000000000001"},
-                                     {"CallerObjectId": "7a9d0000-0000-4000-8000-000000000001"},
-                                     {"Prefer": "odata.track-changes"}])
-def test_headers_the_service_acts_on_are_refused_until_served(crm_http, crm_root, headers):
-    reply = crm_http.get(f"{crm_root}/accounts", params={"$select": "name"}, headers=headers)
-    assert reply.status_code == 501
-    assert reply.json()["error"]["code"] == "0x8006088a"

@@ -37,6 +37,7 @@ from harness.odata.errors import (
 from harness.odata.etags import ANY, etag_of, if_none_match
 from harness.odata.etags import if_match as if_match_header
 from harness.odata.filters import eq
+from harness.odata.impersonation import caller_headers
 from harness.odata.keys import EntityRef, Key, as_guid, entity_path
 from harness.odata.literals import GUID_RE, EnumValue, format_datetime
 from harness.odata.paths import split_url, validate_path
@@ -96,7 +97,8 @@ class ODataClient:
                  on_created: CreatedCallback | None = None,
                  entity_keys: Mapping[str, Sequence[str]] | None = None,
                  retry: RetryPolicy | bool | None = None, retry_stats: RetryStats | None = None,
-                 throttle: RateLimiter | None = None):
+                 throttle: RateLimiter | None = None, caller_id: str | None = None,
+                 caller_object_id: str | None = None):
         parts = urlsplit(api_root)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ODataUrlError("the API root must be an absolute http(s) URL", api_root)
@@ -115,6 +117,8 @@ class ODataClient:
         self.retry_stats = retry_stats or RetryStats()
         #: Client-side rate limit shared with other clients of the same target (harness/odata/throttle.py).
         self.throttle = throttle
+        #: Dataverse impersonation: every request runs as this user (harness/odata/impersonation.py).
+        self.caller_headers = caller_headers(caller_id, caller_object_id)
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -167,7 +171,7 @@ class ODataClient:
         lets a POST be retried after a lost response (it tells whether the record exists).
         """
         url = self.url_for(path, params, validate=validate)
-        merged: dict[str, str | None] = dict(ODATA_HEADERS)
+        merged: dict[str, str | None] = dict(ODATA_HEADERS) | self.caller_headers
         if body is not None:
             data = dump_json(body)
             merged["Content-Type"] = JSON_CONTENT_TYPE
@@ -476,6 +480,27 @@ class ODataClient:
         if not isinstance(body, dict) or "UserId" not in body:
             raise ODataProtocolError("WhoAmI did not return a UserId")
         return body
+
+    # ------------------------------------------------------------------ Dataverse query surface
+    def fetch_xml(self, entity_set: str, fetch: str, **options: Any) -> list[Any]:
+        """Rows of a FetchXML query, every page followed by its paging cookie (harness/odata/fetchxml.py)."""
+        from harness.odata.fetchxml import fetch_xml
+        return fetch_xml(self, entity_set, fetch, **options)
+
+    def iter_fetch_pages(self, entity_set: str, fetch: str, **options: Any) -> Iterator[Any]:
+        """FetchXML pages one by one (``FetchPage``: rows, ``more_records``, decoded cookie)."""
+        from harness.odata.fetchxml import iter_fetch_pages
+        return iter_fetch_pages(self, entity_set, fetch, **options)
+
+    def track_changes(self, entity_set: str, query: Query | None = None, **options: Any) -> Any:
+        """First read with ``Prefer: odata.track-changes`` (harness/odata/change_tracking.py)."""
+        from harness.odata.change_tracking import track_changes
+        return track_changes(self, entity_set, query, **options)
+
+    def changes_since(self, delta_link: str, **options: Any) -> Any:
+        """Rows changed and ids deleted since a delta link."""
+        from harness.odata.change_tracking import changes_since
+        return changes_since(self, delta_link, **options)
 
     def etag(self, source: Any) -> str | None:
         """Shortcut for :func:`~harness.odata.etags.etag_of`."""

@@ -42,7 +42,9 @@ SECRET_WORDS = frozenset({
 SECRET_FRAGMENTS = ("password", "passwd", "secret", "token", "apikey", "credential", "privatekey", "accesskey")
 # Words that make a secret-looking name describe something else (token_type, token_endpoint, ...).
 NOT_SECRET_WORDS = frozenset({"type", "types", "endpoint", "uri", "url", "supported", "expires", "use"})
-NOT_SECRET_KEYS = frozenset({"$skiptoken", "$deltatoken", "skiptoken", "deltatoken", "token_type"})
+# "Keys" alone names the key list of Dataverse's KeyValuePair collections ({"Count","IsReadOnly","Keys",
+# "Values"}: RetrieveTotalRecordCount's table names, RetrieveCurrentOrganization's endpoint names).
+NOT_SECRET_KEYS = frozenset({"$skiptoken", "$deltatoken", "skiptoken", "deltatoken", "token_type", "keys"})
 FORM_ONLY_SECRET_KEYS = frozenset({"code", "code_verifier", "client_assertion", "device_code", "user_code",
                                    "assertion", "sig", "signature"})
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",

@@ -147,3 +147,14 @@ def test_secret_key_names(name, secret):
 def test_code_is_secret_in_forms_and_query_strings_only():
     assert is_secret_key("code", form=True) and is_secret_key("code_verifier", form=True)
     assert not is_secret_key("code") and not is_secret_key("countrycode", form=True)
+
+
+def test_dataverse_key_value_collections_are_not_secrets():
+    interaction = exchange(
+        "GET", "https://org.example/api/data/v9.2/RetrieveTotalRecordCount(EntityNames=@p1)?@p1=[\"account\"]",
+        response_body={"EntityRecordCountCollection": {"Count": 1, "IsReadOnly": False, "Keys": ["account"],
+                                                       "Values": [3]}, "apiKeys": ["ak-123456"]})
+    scrubbed, _ = scrub_interactions([interaction])
+    body = scrubbed[0]["response"]["body"]["json"]
+    assert body["EntityRecordCountCollection"]["Keys"] == ["account"]
+    assert body["apiKeys"] == ["<APIKEYS_1>"]

@@ -126,3 +126,13 @@ def test_caller_without_the_privilege_is_refused(org):
     assert reply.status_code == 403
     error = reply.json()["error"]
     assert error["code"] == "0x80040220" and "prvActOnBehalfOfAnotherUser" in error["message"]
+
+
+def test_client_caller_id_sends_the_header(org):
+    from harness.odata import DATAVERSE, ODataClient
+
+    admin, root = _session(org, "admin@contoso.onmicrosoft.com")
+    plain_id = admin.get(f"{root}/systemusers", params={
+        "$filter": "domainname eq 'plain@contoso.onmicrosoft.com'"}).json()["value"][0]["systemuserid"]
+    with ODataClient(root, DATAVERSE, session=admin, caller_id=plain_id) as client:
+        assert client.whoami()["UserId"] == plain_id

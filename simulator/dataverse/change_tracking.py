@@ -92,6 +92,9 @@ def serve_changes(service, ctx) -> Response:
     combined = [name for name in NOT_WITH_TRACKING if name in ctx.params]
     if combined:
         raise syntax_error(f"The query option '{combined[0]}' is not supported with change tracking.")
+    if "odata.maxpagesize" in ctx.prefer:
+        raise ODataProblem(501, "0x8006088a", "Paging a change-tracking read (odata.maxpagesize) is not "
+                           "implemented by the simulator.", "unsupported")
     given = ctx.params.pop("$deltatoken", None)  # not an option the shared parser knows
     opts = service.options(ctx, entity_set)
     table = service.table(entity_set.name)
@@ -104,7 +107,10 @@ def serve_changes(service, ctx) -> Response:
         if since is not None:
             select = select.where(table.c[VERSION_COLUMN] > since)
         select = select.order_by(table.c[VERSION_COLUMN].asc())
-        rows = [dict(r._mapping) for r in conn.execute(select.limit(service.dialect.max_page_size))]
+        rows = [dict(r._mapping) for r in conn.execute(select.limit(service.dialect.max_page_size + 1))]
+        if len(rows) > service.dialect.max_page_size:
+            raise ODataProblem(501, "0x8006088a", "More than one page of changes: paging change tracking is not "
+                               "implemented by the simulator.", "unsupported")
         values = [service.render(conn, ctx, entity_set, row, opts.select, [], include) for row in rows]
         if since is not None:
             dead = tombstones(service)

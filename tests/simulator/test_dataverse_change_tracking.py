@@ -63,6 +63,11 @@ def test_change_tracking_does_not_combine_with(crm_http, crm_root, option):
     assert reply.status_code == 400 and option in reply.json()["error"]["message"]
 
 
+def test_paged_change_tracking_is_refused_not_ignored(crm_http, crm_root):
+    reply = crm_http.get(f"{crm_root}/accounts", headers={"Prefer": "odata.track-changes,odata.maxpagesize=2"})
+    assert reply.status_code == 501
+
+
 def test_untracked_table_is_refused(crm_http, crm_root):
     reply = crm_http.get(f"{crm_root}/systemusers", headers=TRACK)
     assert reply.status_code == 400 and "change tracking" in reply.json()["error"]["message"]

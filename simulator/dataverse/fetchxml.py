@@ -472,8 +472,14 @@ def _rows(service, ctx, compiler: FetchCompiler, include) -> dict:
     if compiler.distinct:
         select = select.distinct()
     order = []
+    raw_order = _bool(compiler.root, "useraworderby")
     for node, column, descending in compiler.orders:
         expression = node.table.c[column]
+        prop = node.entity_set.type.prop(column)
+        if prop is not None and prop.options and not raw_order:
+            # Choice columns sort by their label unless useraworderby="true" (fetchxml/order-rows).
+            expression = sa.case({value: label for value, label in prop.options.items()}, value=expression,
+                                 else_=sa.cast(expression, sa.String))
         order.append(expression.desc() if descending else expression.asc())
     if not compiler.distinct:
         order.append(base.table.c[key].asc())

@@ -245,3 +245,11 @@ def test_user_query_created_then_run(crm_http, crm_root):
         assert len(got) == len(big) > 0
     finally:
         crm_http.delete(f"{crm_root}/userqueries({query_id})")
+
+
+def test_choice_columns_sort_by_label_unless_raw(crm_http, crm_root):
+    body = '<entity name="task"><attribute name="statecode"/><order attribute="statecode"/></entity></fetch>'
+    by_label = [r["statecode"] for r in rows(fetch(crm_http, crm_root, "<fetch>" + body, "tasks"))]
+    assert by_label[0] == 1 and by_label[-1] == 0  # "Completed" < "Open"
+    raw = [r["statecode"] for r in rows(fetch(crm_http, crm_root, '<fetch useraworderby="true">' + body, "tasks"))]
+    assert raw == sorted(raw) and raw[0] == 0

@@ -4,6 +4,8 @@ The real service acts on more than the OData system query options: ``fetchXml``,
 ``userQuery`` and ``sql`` parameters, parameter aliases (``@p1``), ``$apply``, change tracking and
 impersonation headers. Each is either served by its module here or refused loudly with
 Dataverse's error shape: never accepted and dropped, which would answer with every row.
+Custom parameters that mean nothing to the real service (OData says a service ignores unknown
+custom query options) are left alone; system query options (``$``) are checked by the core.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def intercept(service, ctx) -> Response | None:
     for option in ("$filter", "$orderby"):
         if option in params and "@" in params[option]:
             params[option] = substitute_aliases(params[option], aliases)
+    _check_operation_options(service, ctx)
     custom = [name for name in params if name.lower() in CUSTOM_QUERY]
     if custom:
         from simulator.dataverse.fetchxml import serve_custom_query
@@ -67,6 +70,19 @@ def intercept(service, ctx) -> Response | None:
         from simulator.dataverse.apply import serve_apply
         return serve_apply(service, ctx)
     return None
+
+
+def _check_operation_options(service, ctx) -> None:
+    """System query options on a function or action call would be dropped by the registry: refuse them."""
+    options = [name for name in ctx.params if name.startswith("$")]
+    if not options:
+        return
+    from simulator.odata.paths import split_path
+    segments = split_path(ctx.path)
+    named = segments[-1].name if segments else ""
+    if (len(segments) == 1 and service.operations.unbound(named) is not None) or \
+            (len(segments) > 1 and service.operations.short_name(named) is not None):
+        raise not_implemented(f"The query option '{options[0]}' on the operation '{named}'")
 
 
 def _business_unit() -> str:

@@ -150,3 +150,9 @@ def test_state_status_mismatch_is_refused(crm_http, crm_root, patch):
         assert "not a valid" in reply.json()["error"]["message"]
     finally:
         crm_http.delete(f"{crm_root}/accounts({account})")
+
+
+def test_query_options_on_an_operation_are_refused_not_dropped(crm_http, crm_root):
+    reply = crm_http.get(f"{crm_root}/WhoAmI()", params={"$select": "UserId"})
+    assert reply.status_code == 501 and "$select" in reply.json()["error"]["message"]
+    assert crm_http.get(f"{crm_root}/WhoAmI()", params={"tag": "harmless"}).status_code == 200

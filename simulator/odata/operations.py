@@ -135,9 +135,12 @@ def parse_parameter_value(text: str, aliases: dict[str, str]):
             raise syntax_error(f"The parameter alias '{text}' has no value in the query string.")
         text = aliases[text].strip()
     if text[:1] in ("[", "{"):
-        candidate = text
-        if "'" in text:  # ['a','b'] and {'@odata.id':'accounts(…)'} are how clients write them
-            candidate = re.sub(r"'((?:[^']|'')*)'", lambda m: json.dumps(m.group(1).replace("''", "'")), text)
+        try:
+            return json.loads(text)  # ["O'Brian","D'Arcy"]: JSON as it is
+        except ValueError:
+            pass
+        # ['a','b'] and {'@odata.id':'accounts(…)'} are how clients write them too
+        candidate = re.sub(r"'((?:[^']|'')*)'", lambda m: json.dumps(m.group(1).replace("''", "'")), text)
         try:
             return json.loads(candidate)
         except ValueError:

@@ -23,6 +23,8 @@ from harness.settings import SettingsError, TargetSettings, load_settings
 from harness.targets import client_for, simulator_targets
 from harness.trust import trust_ca
 
+pytest_plugins = ("harness.sharding",)  # --shard K/N (its own module; loaded with this plugin)
+
 ROOT_MARKERS = {"crm": "Dataverse / Dynamics 365 CRM root (/api/data/v9.x)",
                 "fno": "Finance and Operations root (/data)",
                 "bc": "Business Central API (/v2.0/.../api/v2.0)"}

@@ -109,8 +109,14 @@ class SimulatorServer:
         if self.tls:
             self._prepare_tls()
         by_service: dict[str, socket.socket] = {}
-        for name in SERVICES:
-            by_service[name] = _bind(self.host, self.ports[name])
+        try:
+            for name in SERVICES:
+                by_service[name] = _bind(self.host, self.ports[name])
+        except OSError:  # e.g. a port in use or not allowed: release the ones already bound
+            for sock in by_service.values():
+                sock.close()
+            self._remove_keys()
+            raise
         self._sockets = list(by_service.values())
         for name, sock in by_service.items():
             port = sock.getsockname()[1]

@@ -25,6 +25,7 @@ from simulator.bc.model import COMPANY_SCOPED, build_model
 from simulator.bc.seed import companies, seed_companies, seed_company
 from simulator.config import SimConfig
 from simulator.keys import SigningKey
+from simulator.odata import json_body
 from simulator.odata.errors import ODataProblem
 from simulator.odata.paths import split_path
 from simulator.odata.routing import METHODS, request_context
@@ -96,7 +97,7 @@ class BcRouter:
         elif ctx.method == "POST" and len(segments) == 2:
             ctx.path = nav.target_set
             try:
-                body = json.loads(ctx.body)
+                body = json_body.loads(ctx.body)
             except ValueError:
                 return  # the service reports the malformed body
             if isinstance(body, dict):

@@ -34,7 +34,7 @@ def verify_access_token(token: str, audience: str, config: SimConfig, key: Signi
     """Return the claims of a valid token for ``audience`` or raise :class:`TokenRejected`."""
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, RecursionError) as exc:  # RecursionError: a header of nested JSON arrays
         raise TokenRejected("token is not a JWT") from exc
     if header.get("alg") != "RS256":
         raise TokenRejected(f"token algorithm {str(header.get('alg'))[:16]!r} is not accepted")
@@ -54,6 +54,8 @@ def verify_access_token(token: str, audience: str, config: SimConfig, key: Signi
         raise TokenRejected("IDX10222: Lifetime validation failed. The token is not yet valid.") from exc
     except jwt.PyJWTError as exc:
         raise TokenRejected(f"token validation failed: {type(exc).__name__}") from exc
+    except RecursionError:  # claims of deeply nested JSON
+        raise TokenRejected("token validation failed: the claims are nested too deeply") from None
     if claims.get("iss") != f"https://sts.windows.net/{config.tenant_id}/":
         raise TokenRejected("IDX10205: Issuer validation failed.")
     if claims.get("tid", config.tenant_id) != config.tenant_id:

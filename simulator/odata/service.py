@@ -6,7 +6,6 @@ Every simulated Dynamics family runs through this one flow with its own
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
@@ -14,6 +13,7 @@ from urllib.parse import quote, urlencode
 import sqlalchemy as sa
 from starlette.responses import Response
 
+from simulator.odata import json_body
 from simulator.odata.csdl import build_csdl
 from simulator.odata.dialect import Dialect
 from simulator.odata.edm import CoercionError, coerce, to_json
@@ -432,9 +432,9 @@ class ODataService:
         if not ctx.body:
             raise syntax_error("The request body is empty; a JSON object was expected.")
         try:
-            body = json.loads(ctx.body)
-        except (ValueError, UnicodeDecodeError):
-            raise syntax_error("The request body is not valid JSON.") from None
+            body = json_body.loads(ctx.body)
+        except json_body.JSONBodyError as exc:
+            raise syntax_error(f"The request body is not valid JSON: {exc}.") from None
         if not isinstance(body, dict):
             raise syntax_error("The request body must be a JSON object.")
         return body

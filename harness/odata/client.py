@@ -304,6 +304,9 @@ class ODataClient:
 
     def _probe_key(self, entity_set: str, key: Key) -> ODataResponse | None:
         found = self.retrieve(entity_set, key, raise_for_status=False)
+        if found.status == 404 and self.dialect.all_companies:  # F&O: maybe in another legal entity
+            found = self.retrieve(entity_set, key, query=Query(extra=dict(self.dialect.all_companies)),
+                                  raise_for_status=False)
         if found.status == 404:
             return None
         if not found.ok:
@@ -318,8 +321,8 @@ class ODataClient:
         """
         tag = TAG_RE.search(value) if isinstance(value, str) else None
         condition = contains(name, tag.group(0)) if tag else eq(name, value)
-        rows = [row for row in self.query(entity_set, Query(filter=condition, top=50)).value
-                if row.get(name) == value]
+        search = Query(filter=condition, top=50, extra=dict(self.dialect.all_companies))
+        rows = [row for row in self.query(entity_set, search).value if row.get(name) == value]
         if not rows or (len(rows) > 1 and not tag):
             return None  # absent (or ambiguous and not ours: re-sending is the caller's risk, as without retries)
         row = rows[0]  # several exact copies of a run-tagged value: the create has landed already

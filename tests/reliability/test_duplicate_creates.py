@@ -105,3 +105,18 @@ def test_bc_teardown_deletes_under_the_company(make_client, created_records, val
     assert created_records.sweep() == []
     left = bc.query(f"{bc_company}/customers", Query(filter=contains("displayName", name))).value
     assert left == []
+
+
+# ---------------------------------------------------------------------- F&O: other legal entities
+def test_fno_lost_create_in_another_company_is_found_and_torn_down(make_client, sim_faults, values,
+                                                                   created_records):
+    fno = make_client("fno")
+    group = "Y" + values.token(5).upper()
+    sim_faults.inject(host="fno", path="/data/CustomerGroups", method="POST", kind="reset", phase="after")
+    response = fno.create("CustomerGroups", {"dataAreaId": "usrt", "CustomerGroupId": group,
+                                             "Description": values.name("Usrt")},
+                          key_fields=["dataAreaId", "CustomerGroupId"])
+    assert response.ok and fno.retry_stats.recovered == 1
+    assert created_records.sweep() == []
+    left = fno.query("CustomerGroups", Query(filter=eq("CustomerGroupId", group), extra={"cross-company": "true"}))
+    assert left.value == []

@@ -10,6 +10,7 @@ Typical use::
                                                                          contains("name", "Bryan"))))
 """
 
+from harness.odata.batch import Batch, BatchPart, BatchResult
 from harness.odata.client import ODataClient, UnknownCreatedKeyWarning, dump_json
 from harness.odata.dialects import BUSINESS_CENTRAL, DATAVERSE, DIALECTS, FNO, Dialect
 from harness.odata.errors import (
@@ -58,7 +59,7 @@ from harness.odata.query import Query, encode_params, normalize_query
 from harness.odata.response import ODataResponse, Page
 
 __all__ = [
-    "ANY", "BUSINESS_CENTRAL", "DATAVERSE", "DIALECTS", "FNO", "Dialect", "EntityRef", "EntityTag",
+    "ANY", "BUSINESS_CENTRAL", "Batch", "BatchPart", "BatchResult", "DATAVERSE", "DIALECTS", "FNO", "Dialect", "EntityRef", "EntityTag",
     "EnumValue", "ErrorDetails", "Expr", "FnoEnum", "ODataClient", "ODataConnectionError", "ODataError",
     "ODataProtocolError", "ODataResponse", "ODataUrlError", "Page", "Query", "Raw",
     "UnknownCreatedKeyWarning", "all_", "and_", "any_", "contains", "dump_json", "encode_params",

@@ -41,7 +41,8 @@ class RecordTracker:
         while self.records:
             client, entity_set, key = self.records.pop()
             # F&O: a key naming its legal entity is only reachable in another one with cross-company=true
-            widen = dict(client.dialect.all_companies) if isinstance(key, dict) else {}
+            company_key = isinstance(key, dict) and any(f in key for f in client.dialect.leading_key_fields)
+            widen = dict(client.dialect.all_companies) if company_key else {}
             try:
                 client.delete(entity_set, key, if_match="*", params=widen or None)
             except ODataError as exc:

@@ -22,6 +22,7 @@ import uvicorn
 from simulator.app import build_apps
 from simulator.config import SimConfig
 from simulator.faults import FaultInjector
+from simulator.limits import MAX_REQUEST_HEAD
 from simulator.throttling import ServiceProtection
 from simulator.tls import LocalCA
 
@@ -137,7 +138,8 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         dispatcher = self._prepare()
         uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on",
-                                   access_log=False, timeout_keep_alive=30, **self._ssl_options)
+                                   access_log=False, timeout_keep_alive=30,
+                                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **self._ssl_options)
         self._server = uvicorn.Server(uv_config)
         self._thread = threading.Thread(target=self._run, name="dynamics-simulator", daemon=True)
         self._thread.start()
@@ -157,7 +159,8 @@ class SimulatorServer:
         dispatcher = self._prepare()
         if self.on_ready is not None:
             self.on_ready()
-        uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on", **self._ssl_options)
+        uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on",
+                                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **self._ssl_options)
         self._server = uvicorn.Server(uv_config)
         try:
             asyncio.run(self._server.serve(sockets=self._sockets))

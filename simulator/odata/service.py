@@ -9,12 +9,12 @@ the request runs in: :meth:`ODataService.handle` opens one per request, or joins
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from starlette.responses import Response
 
+from simulator.odata import json_body
 from simulator.odata.context import RequestContext, parse_prefer
 from simulator.odata.csdl import build_csdl
 from simulator.odata.dialect import Dialect
@@ -319,9 +319,9 @@ class ODataService:
         if not ctx.body:
             raise syntax_error("The request body is empty; a JSON object was expected.")
         try:
-            body = json.loads(ctx.body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise syntax_error("The request body is not valid JSON.") from None
+            body = json_body.loads(ctx.body)
+        except json_body.JSONBodyError as exc:
+            raise syntax_error(f"The request body is not valid JSON: {exc}.") from None
         if not isinstance(body, dict):
             raise syntax_error("The request body must be a JSON object.")
         return body

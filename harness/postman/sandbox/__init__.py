@@ -1,7 +1,9 @@
 """Run Postman pre-request and test scripts in an embedded V8 (mini-racer).
 
-The ``pm`` API, a chai-compatible ``expect`` and the legacy globals are JavaScript files in
-``js/``, loaded once per V8 context; :class:`ScriptEngine` drives them from Python.
+The ``pm`` API and the legacy globals are JavaScript files in ``js/``; ``expect``, chai-postman's
+``pm.response.to`` assertions and every library ``require()`` returns are Postman's real npm
+packages, bundled by ``bundle/build.mjs`` at ``npm ci`` into ``js/dist/``. :class:`ScriptEngine`
+drives them from Python, one V8 context per run.
 """
 
 from __future__ import annotations

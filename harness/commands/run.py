@@ -9,7 +9,10 @@ failed assertion, script error or request error). Differences that matter:
   the simulator variables of ``collections/README.md`` that nothing else defines) the simulator
   runs for the duration of the command and supplies those variables; ``--target live`` supplies
   the same names from ``.env``;
-* collection/folder/request ``oauth2`` auth gets its token from the harness's token providers;
+* ``oauth2`` auth works as in Newman (the exported ``accessToken``, else the request is sent as the
+  scripts left it) unless ``--oauth2 fetch`` asks the harness's token providers to sign in; even
+  then an ``Authorization`` header a script set for a host the target does not own is kept;
+* the import report's warnings (fixed hosts, unsupported features) are printed before the run;
 * reports and ``--export-environment`` never show secrets: ``"type": "secret"`` entries, secret-
   looking names and every known secret (passwords, client secrets, tokens) are masked — Newman
   writes them in clear (newman#3070);
@@ -121,6 +124,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--env-file", default=None,
                         help="the .env file for --target live (default $HARNESS_ENV_FILE or ./.env); its values "
                              "are also the lowest variable layer, as in pytest")
+    parser.add_argument("--oauth2", choices=("export", "fetch"), default="export",
+                        help="collection oauth2 auth: 'export' (default, as Newman) sends the exported accessToken, "
+                             "else the request as the scripts left it; 'fetch' gets tokens from the harness's "
+                             "providers (the target's sign-in, or the block's accessTokenUrl/grant/client)")
     parser.set_defaults(handler=_handle)
 
 
@@ -152,6 +159,7 @@ class RunOptions:
     suppress_exit_code: bool = False
     target: str | None = None  # None = auto
     env_file: str | None = None
+    oauth2: str = "export"  # "export" (Newman) | "fetch" (the harness's token providers)
 
     @classmethod
     def from_namespace(cls, args: argparse.Namespace) -> RunOptions:
@@ -176,7 +184,8 @@ class RunOptions:
                    global_vars=parse_assignments(args.global_var, "--global-var"),
                    export_environment=args.export_environment, export_globals=args.export_globals,
                    reporters=reporters, exports=exports, silent=args.silent,
-                   suppress_exit_code=args.suppress_exit_code, target=args.target, env_file=args.env_file)
+                   suppress_exit_code=args.suppress_exit_code, target=args.target, env_file=args.env_file,
+                   oauth2=args.oauth2)
 
 
 def parse_assignments(pairs: list[str], option: str) -> dict[str, str]:
@@ -343,7 +352,8 @@ def run_command(options: RunOptions) -> int:
     with open_target(kind, options.env_file) as target, requests.Session() as session:
         runner = CollectionRunner(
             collection, environment=environment.scope, globals=globals_.scope, iteration_data=data,
-            session=session, token_provider=target.token_provider, dotenv_values=dotenv,
+            session=session, token_provider=target.token_provider if options.oauth2 == "fetch" else None,
+            dotenv_values=dotenv,
             timeout_request_ms=options.timeout_request_ms, delay_request_ms=options.delay_request_ms,
             bail=options.bail, iterations=options.iteration_count, harness_variables=target.variables,
             timeout_script_ms=options.timeout_script_ms, env_vars=options.env_vars,
@@ -351,6 +361,8 @@ def run_command(options: RunOptions) -> int:
         with runner:
             runner.items = items
             show_cli = "cli" in options.reporters and not options.silent
+            if not options.silent:
+                print_import_warnings(collection)
             if show_cli:
                 print(f"harness run\n\n{collection.name}\n(target: {target.description})", flush=True)
             started = time.time()
@@ -375,6 +387,18 @@ def run_command(options: RunOptions) -> int:
     if options.suppress_exit_code:
         return 0
     return 0 if result.passed else 1
+
+
+def print_import_warnings(collection: Collection) -> None:
+    """What the import report found that the run cannot honour, on stderr before anything is sent."""
+    report = collection.report
+    entries = [*report.unsupported, *report.warnings] if report is not None else []
+    if not entries:
+        return
+    print(f"{len(entries)} import warning(s) for {collection.name}:", file=sys.stderr)
+    for entry in entries:
+        print(f"  {entry}", file=sys.stderr)
+    print(flush=True, file=sys.stderr)
 
 
 def select_items(collection: Collection, folders: list[str]) -> list[RequestItem]:
@@ -661,6 +685,8 @@ def _execution_json(record: RunRecord, execution: ItemExecution) -> dict[str, An
         entry["response"] = {"code": response.status, "status": response.reason,
                              "header": [{"key": k, "value": v} for k, v in response.headers],
                              "responseTime": response.time_ms, "responseSize": response.size}
+        if response.body is not None:  # Newman's shape: the body as a serialised Buffer (here redacted)
+            entry["response"]["stream"] = {"type": "Buffer", "data": list(response.body.encode("utf-8"))}
     if execution.request_error:
         entry["requestError"] = {"name": "Error", "message": execution.request_error}
     entry["assertions"] = [_assertion_json(i, a) for i, a in enumerate(execution.assertions)]

@@ -352,8 +352,8 @@ var __pmSdk = (function () {
     /** The response of a request that got none (refused, timed out): no code, status or body. */
     static empty() {
       var response = Object.create(Response.prototype);
-      response.id = undefined;
-      response._details = undefined;
+      response.id = __pmLibs.load('uuid').v4(); // postman-collection gives every Response an id
+      response._details = {};
       response.headers = new PropertyList([], { caseInsensitive: true });
       response.cookies = new PropertyList([]);
       return response;

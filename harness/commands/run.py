@@ -38,20 +38,16 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
-from harness.postman.errors import CollectionError
-from harness.postman.loader import load_collection, load_data_file, load_environment
-from harness.postman.model import Collection, RequestItem
-from harness.postman.redaction import MASK, is_secret_name, redact
-from harness.postman.results import ItemExecution, RunResult
-from harness.postman.target import needs_simulator
-from harness.postman.variables import VariableScope
-from harness.secrets import register_secret
-from harness.settings.target import TargetSettings
+
+# `harness run --help` must start fast: the runner, the loader and requests are imported when used
+if TYPE_CHECKING:
+    from harness.postman.model import Collection, RequestItem
+    from harness.postman.results import ItemExecution, RunResult
+    from harness.postman.variables import VariableScope
+    from harness.settings.target import TargetSettings
 
 REPORTERS = ("cli", "json", "junit", "html")
 EXPORT_SUFFIX = {"json": "json", "junit": "xml", "html": "html"}
@@ -209,6 +205,9 @@ class LoadedScope:
 
     @classmethod
     def load(cls, path: str | None, scope_name: str) -> LoadedScope:
+        from harness.postman.loader import load_environment
+        from harness.postman.variables import VariableScope
+
         if path is None:
             return cls(VariableScope(scope_name))
         scope = load_environment(path, scope_name=scope_name)  # validates; CollectionError names the file
@@ -261,6 +260,7 @@ def open_target(kind: str, env_file: str | None) -> Iterator[Target]:
     """Start the simulator (``sim``) or read ``.env`` (``live``) for the duration of the run."""
     from harness.auth import MemoryTokenCache, TokenBroker
     from harness.postman.oauth2 import BrokerTokenProvider
+    from harness.secrets import register_secret
 
     if kind == "none":
         with TokenBroker(MemoryTokenCache()) as broker:
@@ -299,6 +299,8 @@ def _dotenv_layer(env_file: str | None) -> dict[str, str]:
 
 
 def choose_target(options: RunOptions, collection: Collection, defined: set[str]) -> str:
+    from harness.postman.target import needs_simulator
+
     if options.target is not None:
         return options.target
     return "sim" if needs_simulator(collection, defined) else "none"
@@ -335,6 +337,10 @@ class RunRecord:
 
 def run_command(options: RunOptions) -> int:
     """Run the collection; print and write the reports; return Newman's exit status."""
+    import requests
+
+    from harness.postman.loader import load_collection, load_data_file
+
     if options.collection.startswith(("http://", "https://")):
         raise HarnessError(f"{options.collection}: collections are read from files; download it first")
     collection = load_collection(options.collection)
@@ -403,6 +409,8 @@ def print_import_warnings(collection: Collection) -> None:
 
 def select_items(collection: Collection, folders: list[str]) -> list[RequestItem]:
     """Newman ``--folder`` (repeatable): the requests of each named folder or request, in collection order."""
+    from harness.postman.errors import CollectionError
+
     everything = list(collection.requests())
     if not folders:
         return everything
@@ -427,6 +435,8 @@ def _write(path: Path, text: str) -> None:
 # ============================================================================ masking
 def masked_value(key: str, value: Any, declared_secret: bool) -> Any:
     """A variable's value as reports may show it: secret-typed or secret-named → ``***``; else redacted."""
+    from harness.postman.redaction import MASK, is_secret_name, redact
+
     if declared_secret or is_secret_name(key):
         return value if value in (None, "") else MASK
     if isinstance(value, str):
@@ -703,6 +713,8 @@ def _execution_json(record: RunRecord, execution: ItemExecution) -> dict[str, An
 
 
 def _collection_tree(nodes: list) -> list[dict[str, Any]]:
+    from harness.postman.model import RequestItem
+
     tree = []
     for node in nodes:
         if isinstance(node, RequestItem):

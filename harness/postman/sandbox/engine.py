@@ -227,6 +227,8 @@ class ScriptEngine:
                         err, response = {"name": "Error", "message": "pm.sendRequest is not available here"}, None
                     else:
                         err, response = send_request(entry["request"])
+                    # timers that fell due while the request was out fire before its callback, as in Node
+                    self._fire_due_timers(mr)
                     mr.call("__pmHost.deliver", entry["id"], err, response, timeout_sec=self._timeout)
                     continue
                 if pending["timers"]:
@@ -248,6 +250,13 @@ class ScriptEngine:
                 return self._limit_error("memory", script)
         return ScriptError("timeout", script.event, script.location, "Error",
                            f"the script kept scheduling work ({_MAX_DRAIN_STEPS} callbacks); stopped")
+
+    def _fire_due_timers(self, mr: MiniRacer) -> None:
+        for _ in range(_MAX_DRAIN_STEPS):
+            due = [t for t in mr.execute("__pmHost.pending()", timeout_sec=self._timeout)["timers"] if t["wait"] <= 0]
+            if not due:
+                return
+            mr.call("__pmHost.fireTimer", due[0]["id"], timeout_sec=self._timeout)
 
     def _limit_error(self, kind: str, script: ScriptInput) -> ScriptError:
         if kind == "timeout":

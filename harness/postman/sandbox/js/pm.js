@@ -165,41 +165,51 @@ var __pmHost = (function () {
     return { name: name, message: message };
   }
 
+  // Newman reports a test when it completes (postman-sandbox's onAssertion): a `done` test after the
+  // synchronous ones declared after it. `reported` keeps that order for finish().
   function makeTest(pm) {
     function fail(assertion, err) {
       assertion.passed = false;
       assertion.error = assertionError(err, assertion.name);
     }
+    function report(assertion) {
+      assertion.pending = false;
+      assertion.reported = ++state.reportSeq;
+    }
     var test = function (name, fn) {
       var assertion = { name: String(name), skipped: false, passed: true, error: null,
         index: state.assertions.length, pending: false };
       state.assertions.push(assertion);
-      if (typeof fn !== 'function') { return pm; }
+      if (typeof fn !== 'function') { report(assertion); return pm; }
       try {
         if (fn.length > 0) {
           assertion.pending = true;
           fn(function done(err) {
             if (!assertion.pending) { return; }
-            assertion.pending = false;
             if (err) { fail(assertion, err); }
+            report(assertion);
           });
         } else {
           var result = fn();
           if (result && typeof result.then === 'function') {
             assertion.pending = true;
-            result.then(function () { assertion.pending = false; },
-              function (err) { assertion.pending = false; fail(assertion, err); });
+            result.then(function () { report(assertion); },
+              function (err) { fail(assertion, err); report(assertion); });
+          } else {
+            report(assertion);
           }
         }
       } catch (err) {
-        assertion.pending = false;
         fail(assertion, err);
+        report(assertion);
       }
       return pm;
     };
     test.skip = function (name) {
-      state.assertions.push({ name: String(name), skipped: true, passed: true, error: null,
-        index: state.assertions.length, pending: false });
+      var assertion = { name: String(name), skipped: true, passed: true, error: null,
+        index: state.assertions.length, pending: false };
+      state.assertions.push(assertion);
+      report(assertion);
       return pm;
     };
     test.index = function () { return state.assertions.length; };
@@ -272,7 +282,7 @@ var __pmHost = (function () {
     var scopes = input.scopes || {};
     state = {
       sourceName: input.sourceName || 'pm-script.js',
-      assertions: [], logs: [], outgoing: [], timers: [], requestSeq: 0, timerSeq: 0,
+      assertions: [], logs: [], outgoing: [], timers: [], requestSeq: 0, timerSeq: 0, reportSeq: 0,
       nextRequest: UNSET, skipRequest: false, error: null,
       dynamicPool: input.dynamicPool || {}, dynamicUsed: {}, dynamicExtra: {},
       isTest: input.event === 'test'
@@ -422,7 +432,10 @@ var __pmHost = (function () {
 
   function finish() {
     var s = state;
-    var assertions = s.assertions.map(function (a) {
+    var ordered = s.assertions.slice().sort(function (a, b) {
+      return (a.reported || Infinity) - (b.reported || Infinity) || a.index - b.index;
+    });
+    var assertions = ordered.map(function (a) {
       if (a.pending) {
         return { name: a.name, skipped: false, passed: false, index: a.index,
           error: { name: 'Error', message: 'the test did not finish (done() was never called or its promise never settled)' } };

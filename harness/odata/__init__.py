@@ -17,6 +17,9 @@ from typing import Any
 
 # name -> module: imported on first use (PEP 562), so `harness --help` does not pay for this package
 _EXPORTS = {
+    "Batch": "harness.odata.batch",
+    "BatchPart": "harness.odata.batch",
+    "BatchResult": "harness.odata.batch",
     "ODataClient": "harness.odata.client",
     "UnknownCreatedKeyWarning": "harness.odata.client",
     "dump_json": "harness.odata.client",
@@ -87,7 +90,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ANY", "BUSINESS_CENTRAL", "DATAVERSE", "DIALECTS", "FNO", "Dialect", "EntityRef", "EntityTag",
+    "ANY", "BUSINESS_CENTRAL", "Batch", "BatchPart", "BatchResult", "DATAVERSE", "DIALECTS", "FNO", "Dialect", "EntityRef", "EntityTag",
     "EnumValue", "ErrorDetails", "Expr", "FnoEnum", "ODataClient", "ODataConnectionError", "ODataError",
     "ODataProtocolError", "ODataResponse", "ODataUrlError", "Page", "Query", "Raw",
     "UnknownCreatedKeyWarning", "all_", "and_", "any_", "contains", "dump_json", "encode_params",

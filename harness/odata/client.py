@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
+from harness.odata.batch import Batch
 from harness.odata.dialects import Dialect
 from harness.odata.errors import (
     ODataConnectionError,
@@ -39,6 +40,7 @@ from harness.odata.etags import if_match as if_match_header
 from harness.odata.filters import eq
 from harness.odata.keys import EntityRef, Key, as_guid, entity_path
 from harness.odata.literals import GUID_RE, EnumValue, format_datetime
+from harness.odata.operations import NO_KEY, function_path, operation_path, result_value
 from harness.odata.paths import split_url, validate_path
 from harness.odata.prefer import prefer
 from harness.odata.query import Query, encode_params, normalize_query
@@ -129,6 +131,10 @@ class ODataClient:
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
+
+    def batch(self) -> Batch:
+        """A ``$batch`` builder for this service (multipart, or JSON for Business Central)."""
+        return Batch(self)
 
     def url_for(self, path: str, params: Params = None, *, validate: bool = True) -> str:
         """The absolute URL of ``path`` (relative to the API root, root-relative or absolute).
@@ -476,6 +482,30 @@ class ODataClient:
         if not isinstance(body, dict) or "UserId" not in body:
             raise ODataProtocolError("WhoAmI did not return a UserId")
         return body
+
+    def action(self, name: str, parameters: Mapping[str, Any] | None = None, *, entity_set: str | None = None,
+               key: Key = NO_KEY, if_match: Any = None, **options: Any) -> ODataResponse:
+        """POST an action (see :mod:`harness.odata.operations`); bound when ``entity_set`` (and ``key``) is given.
+
+        On services that require ``If-Match`` (BC), entity-bound actions send ``If-Match: *`` unless
+        an ETag is given.
+        """
+        headers = dict(options.pop("headers", None) or {})
+        if if_match is None and key is not NO_KEY and self.dialect.requires_if_match:
+            if_match = ANY
+        if if_match is not None:
+            headers.update(if_match_header(if_match))
+        path = operation_path(name, self.dialect, entity_set, key)
+        return self.request("POST", path, body=dict(parameters or {}), headers=headers, **options)
+
+    def function(self, name: str, parameters: Mapping[str, Any] | None = None, *, entity_set: str | None = None,
+                 key: Key = NO_KEY, **options: Any) -> ODataResponse:
+        """GET a function with its parameters as URL literals; bound when ``entity_set`` is given."""
+        return self.request("GET", function_path(name, self.dialect, parameters, entity_set, key), **options)
+
+    def action_value(self, name: str, parameters: Mapping[str, Any] | None = None, **options: Any) -> Any:
+        """An action's ``value`` (F&O's package API answers strings and booleans)."""
+        return result_value(self.action(name, parameters, **options).json())
 
     def etag(self, source: Any) -> str | None:
         """Shortcut for :func:`~harness.odata.etags.etag_of`."""

@@ -6,6 +6,7 @@ Both the built-in org and a twin org serve these; add a Dataverse function or ac
 
 from __future__ import annotations
 
+from simulator.dataverse.bulk import register as register_bulk
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID
 from simulator.odata.model import Property
 from simulator.odata.operations import OperationCall, OperationRegistry
@@ -20,3 +21,6 @@ def who_am_i(call: OperationCall) -> dict:
     user_id = call.dialect.caller_id(call.ctx, call.conn, call.service)
     return {"BusinessUnitId": BUSINESS_UNIT_ID, "UserId": user_id,
             "OrganizationId": call.dialect.config.organization_id}
+
+
+register_bulk(REGISTRY)

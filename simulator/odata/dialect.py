@@ -17,7 +17,7 @@ from simulator.odata.model import EntitySet, Property
 from simulator.odata.paths import KeyPredicate
 
 if TYPE_CHECKING:
-    from simulator.odata.service import RequestContext
+    from simulator.odata.context import RequestContext
 
 
 class Dialect:

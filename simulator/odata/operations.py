@@ -31,8 +31,9 @@ from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import Operation, Parameter
 
 if TYPE_CHECKING:
+    from simulator.odata.context import RequestContext
     from simulator.odata.model import EntitySet
-    from simulator.odata.service import ODataService, RequestContext
+    from simulator.odata.service import ODataService
 
 OperationResult = Any  # dict (a JSON body) | list (a collection) | None (204) | starlette Response
 Handler = Callable[["OperationCall"], OperationResult]

@@ -283,19 +283,11 @@ def open_target(kind: str, env_file: str | None) -> Iterator[Target]:
 
 
 def _dotenv_layer(env_file: str | None) -> dict[str, str]:
-    """The ``.env`` values as the lowest variable layer (what the pytest plugin does too)."""
-    from harness.settings.envfile import read_env_file
+    """The ``.env`` values as the lowest variable layer (the pytest plugin's too: harness.postman.dotenv_layer)."""
+    from harness.postman.dotenv_layer import dotenv_layer
 
     chosen = env_file or os.environ.get("HARNESS_ENV_FILE", "").strip() or None
-    path = Path(chosen) if chosen else Path.cwd() / ".env"
-    if not path.is_file():
-        if chosen:
-            raise HarnessError(f"--env-file {chosen}: no such file")
-        return {}
-    env = read_env_file(path)
-    if env.problems:
-        raise HarnessError("; ".join(str(p) for p in env.problems))
-    return dict(env.values)
+    return dotenv_layer(chosen, Path.cwd() / ".env", option="--env-file")
 
 
 def choose_target(options: RunOptions, collection: Collection, defined: set[str]) -> str:

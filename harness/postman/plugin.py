@@ -331,19 +331,10 @@ def _harness_target(config: pytest.Config) -> str | None:
 
 
 def _dotenv_values(config: pytest.Config) -> dict[str, str]:
-    option = config.getoption("postman_dotenv")
-    path = Path(option) if option else config.rootpath / ".env"
-    if not option and not path.is_file():
-        return {}
-    try:
-        from harness.settings.envfile import read_env_file
-    except ImportError:  # pragma: no cover - settings package missing
-        from dotenv import dotenv_values
-        return {k: v for k, v in dotenv_values(path).items() if v is not None}
-    env = read_env_file(path)
-    if env.problems:
-        raise HarnessError("; ".join(str(p) for p in env.problems))
-    return dict(env.values)
+    """The ``.env`` layer, read as ``harness run`` reads it (harness.postman.dotenv_layer)."""
+    from harness.postman.dotenv_layer import dotenv_layer
+
+    return dotenv_layer(config.getoption("postman_dotenv"), config.rootpath / ".env", option="--postman-dotenv")
 
 
 class PostmanFile(pytest.Module):

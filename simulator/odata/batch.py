@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -159,9 +158,6 @@ class _ChangeSetFailed(Exception):
     def __init__(self, response: PartResponse):
         super().__init__("change set failed")
         self.response = response
-
-
-Runner = Callable[[RequestContext, object], Response]  # (inner ctx, unit-of-work connection or None) -> response
 
 
 class MultipartBatch:

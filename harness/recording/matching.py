@@ -19,6 +19,7 @@ Each matcher raises ``AssertionError`` with the differences, which vcrpy shows a
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -76,6 +77,7 @@ def _key_value(text: str) -> str:
     return _lower_guids(value)
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the path: a replayed request repeats a recorded one
 def normalise_path(path: str) -> str:
     """``/api/data/v9.2/accounts('7EB6...')`` -> ``/api/data/v9.2/accounts(7eb6...)``."""
     decoded = unquote(path or "/")
@@ -142,6 +144,11 @@ def _option_value(name: str, value: str) -> str:
 
 def normalise_query(query: str, *, token_request: bool = False) -> dict[str, list[str]]:
     """Decoded query options by name with comparable values (system options lowercased)."""
+    return {key: list(values) for key, values in _normalised_query(query, token_request)}
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalised_query(query: str, token_request: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
     out: dict[str, list[str]] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
         key = name.strip().lower() if name.strip().startswith("$") else name.strip()
@@ -152,7 +159,7 @@ def normalise_query(query: str, *, token_request: bool = False) -> dict[str, lis
         else:
             value = _option_value(key, value)
         out.setdefault(key, []).append(value)
-    return {key: sorted(values) for key, values in sorted(out.items())}
+    return tuple((key, tuple(sorted(values))) for key, values in sorted(out.items()))
 
 
 def _normalise_json(value: Any, key: str | None = None) -> Any:
@@ -263,6 +270,36 @@ def match_key(request: Any) -> MatchKey:
     except AttributeError:  # pragma: no cover - a request type without a __dict__
         pass
     return key
+
+
+_INDEX_ATTR = "_harness_index_key"
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ("{", tuple(sorted((str(k), _hashable(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("[", tuple(_hashable(v) for v in value))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 1.0 == 1 to the matchers, so to the index too
+    return value
+
+
+def index_key(request: Any) -> tuple:
+    """A hashable form of :func:`match_key`: two requests have equal index keys exactly when every
+    matcher of :data:`MATCH_ON` passes between them (so a dict lookup can replace the scan)."""
+    cached = getattr(request, _INDEX_ATTR, None)
+    if cached is not None:
+        return cached
+    key = match_key(request)
+    kind, body = key.body
+    result = (key.method, key.origin, key.path, tuple((k, tuple(v)) for k, v in key.query.items()),
+              tuple(sorted(key.headers.items())), kind, _hashable(body))
+    try:
+        setattr(request, _INDEX_ATTR, result)
+    except AttributeError:  # pragma: no cover - a request type without a __dict__
+        pass
+    return result
 
 
 # ---------------------------------------------------------------------- differences

@@ -17,6 +17,7 @@ a replayed flow stays consistent; numbering continues after placeholders already
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -57,6 +58,7 @@ def key_words(name: str) -> list[str]:
     return [word.lower() for word in _WORDS.findall(name)]
 
 
+@functools.lru_cache(maxsize=4096)  # pure; called for every field of every body the matchers compare
 def is_secret_key(name: str, *, form: bool = False) -> bool:
     """Whether the value under ``name`` is treated as a secret (case-insensitive).
 

@@ -11,12 +11,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.config import SimConfig
+from simulator.dataverse import metadata_api
 from simulator.dataverse.dialect import DataverseDialect
 from simulator.dataverse.model import build_model
 from simulator.dataverse.operations import REGISTRY
 from simulator.dataverse.seed import seed_dataverse
+from simulator.dataverse.unsimulated import UNSIMULATED_PARAMETERS, refuse_unsimulated
 from simulator.keys import SigningKey
 from simulator.odata.batch import BatchRules, MultipartBatch
+from simulator.odata.errors import ODataProblem
 from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
@@ -28,9 +31,20 @@ BATCH = MultipartBatch(BatchRules(max_requests=1000, failure_sets_outer_status=T
                                   root_pattern=r"^/api/data/v[0-9]+\.[0-9]+/", streaming_gets=True))
 
 
+def _guarded(service, ctx) -> Response:
+    """Authenticate, refuse unsimulated parameters in Dataverse's error shape, else serve normally."""
+    try:
+        service.dialect.authenticate(ctx)
+        refuse_unsimulated(ctx.params)
+    except ODataProblem as problem:
+        return service.dialect.error_response(problem, ctx)
+    return service.handle(ctx)
+
+
 def dataverse_routes(service: ODataService) -> list[Route]:
     """The ``/api/data/{version}`` routes of one Dataverse org (built-in or twin): one endpoint for both."""
     service.batch_handler = BATCH
+    definitions = metadata_api.MetadataApi(service)  # EntityDefinitions & co., start-up system tables
 
     async def endpoint(request: Request) -> Response:
         version = request.path_params["version"]
@@ -44,6 +58,10 @@ def dataverse_routes(service: ODataService) -> list[Route]:
         root = f"{str(request.base_url).rstrip('/')}/api/data/{version}"
         ctx = request_context(request, root, path, await request.body(), version)
         ctx.extras["service"] = service
+        if UNSIMULATED_PARAMETERS.keys() & ctx.params.keys():  # acted on by Dataverse, not simulated
+            return await run_in_threadpool(_guarded, service, ctx)
+        if definitions.handles(path):  # simulator/dataverse/metadata_api.py
+            return await run_in_threadpool(definitions.handle, service, ctx)
         return await run_in_threadpool(service.handle, ctx)
 
     return [Route("/api/data/{version}", endpoint, methods=METHODS),

@@ -15,6 +15,7 @@ from simulator.fno import errors
 from simulator.fno.blobs import PREFIX, serve
 from simulator.fno.dialect import FnoDialect
 from simulator.fno.executions import DataManagement
+from simulator.fno.metadata_service import FnoMetadataService
 from simulator.fno.model import build_model
 from simulator.fno.operations import REGISTRY
 from simulator.fno.seed import seed_data_management, seed_fno
@@ -52,6 +53,17 @@ def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None
         ctx.extras["request_uri"] = str(request.url)
         return await run_in_threadpool(service.handle, ctx)
 
+    metadata_service = FnoMetadataService(model)
+
+    async def metadata(request: Request) -> Response:
+        """``/Metadata/...``: the REST metadata service (simulator/fno/metadata_service.py)."""
+        raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+        path = re.sub(r"^/Metadata/?", "", raw_path)
+        root = str(request.base_url).rstrip("/") + "/data"
+        ctx = request_context(request, root, path, await request.body(), "")
+        ctx.extras["request_uri"] = str(request.url)
+        return await run_in_threadpool(metadata_service.handle, service, ctx)
+
     async def blob(request: Request) -> Response:
         return await serve(dialect.dmf.blobs, request)
 
@@ -59,6 +71,7 @@ def build_fno_app(config: SimConfig, key: SigningKey, store: Store | None = None
         return JSONResponse(errors.routing_body(str(request.url)), status_code=404)
 
     routes = [Route("/data", data, methods=METHODS), Route("/data/{path:anypath}", data, methods=METHODS),
+              Route("/Metadata/{path:anypath}", metadata, methods=METHODS),
               Route(PREFIX + "{name:path}", blob, methods=["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"]),
               Route("/{path:anypath}", unrouted, methods=METHODS)]
     app = Starlette(routes=routes)

@@ -1,6 +1,6 @@
 """Cassette replay speed, and cassette load time in the harness format vs vcrpy's default YAML.
 
-Three measurements:
+Four measurements:
 
 1. The suites (``tests/suites``) run twice in subprocesses: live against the embedded simulator
    (``--disable-recording``) and replayed from the committed cassettes with the network blocked.
@@ -8,7 +8,12 @@ Three measurements:
 2. Replay time per interaction, in process: every interaction of every committed cassette is sent
    again through ``requests`` with the harness's vcrpy configuration (OData matching, placeholder
    mapping) and answered from the cassette.
-3. Load time of one 5,000-interaction cassette: the harness persister reading its JSON (and its
+3. The replay curve: per-interaction replay from one cassette of 10, 500 and 5,000 interactions —
+   the lookup vcrpy does per request (``can_play_response_for`` + ``play_response``) with the
+   harness's replay index, the same through the whole HTTP stack (requests -> urllib3 -> vcrpy
+   stub), and, as peers, vcrpy's own scan with the OData matchers (the harness before the index)
+   and with vcrpy's default ``method``+``uri`` matchers.
+4. Load time of one 5,000-interaction cassette: the harness persister reading its JSON (and its
    structured YAML) against vcrpy's default persister reading its default YAML (libyaml C loader
    when available), best of several runs.
 
@@ -35,6 +40,7 @@ from vcr.serializers import yamlserializer
 
 from harness.recording import HarnessPersister, InstanceMap, RecordingContext, configure_vcr
 from harness.recording.bodies import unstructure
+from harness.recording.interactions import doc_to_request
 from harness.recording.persister import read_document
 from harness.recording.serializers import JsonSerializer, YamlSerializer
 
@@ -156,11 +162,69 @@ def load_benchmark(count: int, repeat: int) -> None:
         print(f"  ratio vcrpy default YAML / harness YAML: {base / results[rows[1][0]]:.1f}x")
 
 
+def _cassette_of(count: int, folder: Path) -> list[Request]:
+    """Write a ``count``-interaction cassette ``c.json`` into ``folder``; return the requests to replay."""
+    requests_, responses = synthetic_interactions(count)
+    HarnessPersister(FAKE).save_cassette(str(folder / "c.json"), {"requests": requests_, "responses": responses},
+                                         JsonSerializer)
+    items = read_document(folder / "c.json", JsonSerializer, FAKE.instance)["interactions"]
+    return [doc_to_request(item["request"]) for item in items]
+
+
+def _lookups(folder: Path, incoming: list[Request], *, indexed: bool = True, match_on=None) -> float:
+    """ms per request for vcrpy to find (and play) the recorded answer: can_play + play_response."""
+    vcr_ = configure_vcr(FAKE, folder)
+    if not indexed:
+        vcr_.after_load_interaction = []
+    options = {"match_on": match_on} if match_on else {}
+    with vcr_.use_cassette("c", record_mode="none", allow_playback_repeats=True, **options) as cassette:
+        start = time.process_time()
+        for request in incoming:
+            if not cassette.can_play_response_for(request):
+                raise SystemExit(f"no recorded answer for {request}")
+            cassette.play_response(request)
+        return (time.process_time() - start) / len(incoming) * 1000
+
+
+def _http_replay(folder: Path, incoming: list[Request]) -> float:
+    """ms per request through requests -> urllib3 -> vcrpy stub -> the index, every interaction once."""
+    vcr_ = configure_vcr(FAKE, folder)
+    with requests.Session() as session, vcr_.use_cassette("c", record_mode="none"):
+        start = time.process_time()
+        for request in incoming:
+            session.request(request.method, request.uri, data=request.body, headers=dict(request.headers),
+                            allow_redirects=False)
+        return (time.process_time() - start) / len(incoming) * 1000
+
+
+def replay_curve(sizes: list[int]) -> None:
+    """Per-interaction replay at several cassette sizes: ours (index) vs the vcrpy scan it replaces."""
+    print("\nReplay per interaction by cassette size (ms of CPU time of this process, which other jobs on a "
+          "shared box disturb less than wall time; the scan columns time a sample of requests spread over the "
+          "cassette):")
+    head = (f"  {'interactions':>12}  {'index lookup':>12}  {'HTTP, index':>11}  {'scan, OData matchers':>20}  "
+            f"{'scan, vcrpy method+uri':>22}  {'scan/index':>10}")
+    print(head)
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            incoming = _cassette_of(size, folder)
+            step = max(1, size // (40 if size <= 500 else 15))
+            sample = incoming[step // 2::step]
+            ours = _lookups(folder, incoming)
+            http = _http_replay(folder, incoming)
+            scan = _lookups(folder, sample, indexed=False)
+            vcr_default = _lookups(folder, sample, indexed=False, match_on=("method", "uri"))
+        print(f"  {size:>12,}  {ours:>12.3f}  {http:>11.3f}  {scan:>20.3f}  {vcr_default:>22.3f}  "
+              f"{scan / ours:>9.0f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--interactions", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-suites", action="store_true", help="skip the subprocess suite runs")
+    parser.add_argument("--curve", default="10,500,5000", help="cassette sizes for the replay curve")
     args = parser.parse_args()
     os.chdir(REPO)
 
@@ -180,6 +244,7 @@ def main() -> None:
         print(f"  replay wall time per interaction (incl. pytest start-up): {replay / interactions * 1000:.2f} ms")
     count, seconds = replay_in_process()
     print(f"  in-process replay: {count} interactions in {seconds:.3f} s = {seconds / count * 1000:.3f} ms per interaction")
+    replay_curve([int(size) for size in args.curve.split(",") if size])
     load_benchmark(args.interactions, args.repeat)
 
 

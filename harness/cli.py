@@ -108,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_run(commands)
 
+    from harness.commands.reports import register as register_reports
+
+    register_reports(commands)
+
+    from harness.commands.coverage import register as register_coverage
+
+    register_coverage(commands)
+
     _add_cassettes(commands)
     return parser
 

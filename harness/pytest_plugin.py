@@ -21,6 +21,9 @@ from harness.odata.throttle import limiter_for
 from harness.secrets import RedactingFilter, register_secret
 from harness.settings import SettingsError, TargetSettings, load_settings
 from harness.targets import client_for, simulator_targets
+from harness.trust import trust_ca
+
+pytest_plugins = ("harness.sharding",)  # --shard K/N (its own module; loaded with this plugin)
 
 ROOT_MARKERS = {"crm": "Dataverse / Dynamics 365 CRM root (/api/data/v9.x)",
                 "fno": "Finance and Operations root (/data)",
@@ -42,6 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--max-rps", type=float, default=None,
                     help="client-side request rate per target (default: live runs stay under the service "
                          "protection limits, about 18/s; the simulator is not throttled; 0 = off)")
+    group.addoption("--sim-tls", action="store_true", default=bool(os.environ.get("HARNESS_SIM_TLS")),
+                    help="serve the embedded simulator over https with its local CA (the harness trusts that CA "
+                         "for its own requests only); default plain http")
     group.addoption("--retry-attempts", type=int, default=4,
                     help="attempts per request on 429/503/timeouts/dropped connections (default 4; 1 = no retries)")
 
@@ -93,12 +99,36 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 # ---------------------------------------------------------------------- the simulator
 @pytest.fixture(scope="session")
-def sim(request: pytest.FixtureRequest):
-    """The embedded Dynamics simulator on loopback ports, for the whole session."""
+def sim(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The embedded Dynamics simulator on loopback ports, for the whole session (https with ``--sim-tls``)."""
     from simulator.server import SimulatorServer
 
-    with SimulatorServer() as server:
+    tls = request.config.getoption("sim_tls")
+    tls_dir = tmp_path_factory.mktemp("sim-ca") if tls else None
+    with SimulatorServer(tls=tls, tls_dir=tls_dir) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def sim_tls(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A simulator served over https whatever ``--sim-tls`` says; ``sim_tls.ca_bundle`` is its CA file."""
+    if request.config.getoption("sim_tls"):
+        yield request.getfixturevalue("sim")
+        return
+    from simulator.server import SimulatorServer
+
+    with SimulatorServer(tls=True, tls_dir=tmp_path_factory.mktemp("sim-ca")) as server:
+        yield server
+
+
+def _trust_simulator(session: requests.Session, request: pytest.FixtureRequest) -> requests.Session:
+    """Make ``session`` (only it, no process-wide setting) trust the https simulator's CA."""
+    if request.config.getoption("target") == "sim" and request.config.getoption("sim_tls"):
+        server = request.getfixturevalue("sim")
+        if server.ca_bundle is not None:
+            c = server.config
+            trust_ca(session, server.ca_bundle, [c.login_url, c.crm_url, c.fno_url, c.bc_url])
+    return session
 
 
 # ---------------------------------------------------------------------- settings and tokens
@@ -130,14 +160,14 @@ def harness_targets(request: pytest.FixtureRequest, harness_target: str) -> dict
 def token_broker(harness_target: str, request: pytest.FixtureRequest) -> TokenBroker:
     """One token per target for the whole session (memory cache against the simulator)."""
     if harness_target == "sim":
-        return TokenBroker(MemoryTokenCache())
+        return TokenBroker(MemoryTokenCache(), session=_trust_simulator(requests.Session(), request))
     return TokenBroker.from_settings(request.config.harness_settings)
 
 
 @pytest.fixture(scope="session")
-def harness_session() -> requests.Session:
+def harness_session(request: pytest.FixtureRequest) -> requests.Session:
     """The HTTP session every client shares (the recording layer hooks in below it)."""
-    session = requests.Session()
+    session = _trust_simulator(requests.Session(), request)
     yield session
     session.close()
 

@@ -7,6 +7,7 @@ import sys
 
 from simulator.config import SimConfig
 from simulator.server import SERVICES, SimulatorServer
+from simulator.tls import trust_instructions
 from simulator.twin.csdl import TwinError
 
 
@@ -27,7 +28,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--crm-metadata", default=None, metavar="FILE",
                         help="serve a twin of your own org: the entity sets of this Dataverse $metadata file, "
                              "with empty tables (instead of the built-in sample org)")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve https on every host, with a certificate from a local CA (the CA bundle's "
+                             "path and how to trust it are printed at start)")
+    parser.add_argument("--tls-dir", default=None, metavar="DIR",
+                        help="where the local CA is kept and reused (default $SIMULATOR_TLS_DIR or "
+                             "~/.cache/dynamics-simulator/tls)")
     return parser.parse_args(argv)
+
+
+def banner(server: SimulatorServer) -> str:
+    """The start-up text: where each host is, and (with TLS) how clients trust the local CA."""
+    config = server.config
+    lines = [f"Simulator ready (tenant {config.tenant_id})",
+             f"  login (Entra ID):     {config.login_url}  (authority {config.login_url}/{config.tenant_id})",
+             f"  Dataverse / CRM:      {config.crm_url}/api/data/v9.2",
+             f"  Finance & Operations: {config.fno_url}/data",
+             f"  Business Central:     {config.bc_url}/v2.0/{config.tenant_id}/production/api/v2.0"]
+    if server.ca_bundle is not None:
+        lines.append(trust_instructions(server.ca_bundle))
+    lines.append("Press Ctrl+C to stop.")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,14 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.tenant_id:
         config.tenant_id = args.tenant_id
     ports = {name: (args.port + i if args.port else 0) for i, name in enumerate(SERVICES)}
-    server = SimulatorServer(config, host=args.host, ports=ports, log_level="warning")
-    server.on_ready = lambda: print(  # noqa: T201 - the banner is the command's output
-        f"Simulator ready (tenant {config.tenant_id})\n"
-        f"  login (Entra ID):     {config.login_url}\n"
-        f"  Dataverse / CRM:      {config.crm_url}/api/data/v9.2\n"
-        f"  Finance & Operations: {config.fno_url}/data\n"
-        f"  Business Central:     {config.bc_url}/v2.0/{config.tenant_id}/production/api/v2.0\n"
-        "Press Ctrl+C to stop.", flush=True)
+    server = SimulatorServer(config, host=args.host, ports=ports, log_level="warning", tls=args.tls,
+                             tls_dir=args.tls_dir)
+    server.on_ready = lambda: print(banner(server), flush=True)  # noqa: T201 - the banner is the output
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -87,6 +87,8 @@ class SimConfig:
     clients: list[SimClient] = field(default_factory=default_clients)
     token_lifetime: int = 3599  # seconds; tests shorten it to cover expiry
     refresh_token_lifetime: int = 90 * 24 * 3600
+    device_code_lifetime: int = 900  # seconds a device code stays redeemable (Entra: 15 minutes)
+    device_code_interval: int = 5  # polling interval the /devicecode reply asks for (Entra: 5)
     seed: int = 1
     database_url: str = "sqlite://"  # in-memory; "sqlite:///path.db" for a file
     organization_id: str = "0e9a0000-0000-4000-8000-000000000000"

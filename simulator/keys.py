@@ -30,6 +30,11 @@ class SigningKey:
     )
 
     @cached_property
+    def public_key(self) -> rsa.RSAPublicKey:
+        """The key object resource servers verify with (no PEM parsing per token)."""
+        return self.private_key.public_key()
+
+    @cached_property
     def public_pem(self) -> bytes:
         return self.private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.contract.errors import ContractError
 from harness.contract.metadata import ROOT_DIALECTS
 from harness.errors import HarnessError
-from harness.metadata import CsdlModel, diff_metadata, parse_csdl, to_openapi
 from harness.metadata.dialects import DIALECTS
+
+if TYPE_CHECKING:
+    from harness.metadata import CsdlModel
 
 TARGET_PREFIXES = ("sim:", "live:")
 
@@ -48,6 +53,8 @@ def fetch_bytes(target: str, root: str, env_file: str | None) -> tuple[bytes, st
 
 def load_source(source: str, env_file: str | None) -> tuple[CsdlModel, str | None]:
     """(parsed model, root name if the source was a target reference)."""
+    from harness.metadata import parse_csdl
+
     if is_target_reference(source):
         target, _, root = source.partition(":")
         content, _ = fetch_bytes(target, root, env_file)
@@ -103,6 +110,8 @@ def fetch_command(target: str, root: str, out: str | None, env_file: str | None)
 
 
 def diff_command(old: str, new: str, json_out: str | None, fail_on: str, env_file: str | None) -> int:
+    from harness.metadata import diff_metadata
+
     old_model, _ = load_source(old, env_file)
     new_model, _ = load_source(new, env_file)
     report = diff_metadata(old_model, new_model)
@@ -117,18 +126,46 @@ def diff_command(old: str, new: str, json_out: str | None, fail_on: str, env_fil
 
 
 def openapi_command(source: str, dialect: str | None, entity_sets: str | None, operation_imports: str | None,
-                    server_url: str | None, out: str | None, env_file: str | None) -> int:
-    model, root = load_source(source, env_file)
+                    server_url: str | None, out: str | None, env_file: str | None, indent: int | None = 2) -> int:
+    """Convert, reading only what a selection needs from a file (:mod:`harness.metadata.lazy`) and
+    writing the document a set at a time (:mod:`harness.metadata.stream`)."""
+    from harness.metadata.lazy import load_selection
+    from harness.metadata.stream import write_openapi
+
+    selected, imports = _names(entity_sets) or "all", _names(operation_imports)
+    if dialect is None and not is_target_reference(source):
+        raise HarnessError(f"--dialect is needed for a file source: one of {', '.join(DIALECTS)}")
+    if selected != "all" and not is_target_reference(source) and Path(source).is_file():
+        model, selected, chosen_imports = load_selection(source, selected, imports)
+        imports = chosen_imports if imports is not None else None
+        root = None
+    else:
+        model, root = load_source(source, env_file)
     if dialect is None:
-        if root is None:
-            raise HarnessError(f"--dialect is needed for a file source: one of {', '.join(DIALECTS)}")
+        assert root is not None
         dialect = ROOT_DIALECTS[root]
-    document = to_openapi(model, dialect, _names(entity_sets) or "all", server_url,
-                          operation_imports=_names(operation_imports))
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    write_output(text, out)
-    if out not in (None, "-"):
-        print(f"wrote {out}: {len(document['paths'])} paths for the {dialect} dialect", file=sys.stderr)
+    indent = indent or None  # 0: compact (and several times faster to encode)
+    if out in (None, "-"):
+        paths = write_openapi(model, dialect, selected, server_url, sys.stdout, operation_imports=imports,
+                              indent=indent)
+        sys.stdout.flush()
+        return 0
+    target = Path(out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.",
+                                             suffix=".tmp", delete=False)
+    except OSError as exc:
+        raise HarnessError(f"cannot write {out}: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            paths = write_openapi(model, dialect, selected, server_url, handle, operation_imports=imports,
+                                  indent=indent)
+        os.replace(handle.name, target)  # nothing half-written: the file appears complete or not at all
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    print(f"wrote {out}: {paths} paths for the {dialect} dialect", file=sys.stderr)
     return 0
 
 
@@ -197,12 +234,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     openapi.add_argument("source", metavar="SOURCE", help=_target_source_help())
     openapi.add_argument("--dialect", choices=tuple(DIALECTS), default=None,
                          help="dataverse, fno or bc (default: from the root of a sim:/live: source)")
-    openapi.add_argument("--entity-sets", default=None, metavar="A,B",
-                         help="entity sets to include, names or globs (default: all)")
+    openapi.add_argument("--entity-sets", "--select", dest="entity_sets", default=None, metavar="A,B",
+                         help="entity sets to include, names or globs such as new_* (default: all); from a file "
+                              "only what they need is parsed")
     openapi.add_argument("--operation-imports", default=None, metavar="A,B",
                          help="unbound functions/actions to include, e.g. WhoAmI (default: none)")
     openapi.add_argument("--server-url", default=None, help="the servers[] URL (default: the dialect's example)")
     openapi.add_argument("--out", default=None, metavar="FILE", help="write here (default: stdout)")
+    openapi.add_argument("--indent", type=int, default=2, metavar="N",
+                         help="JSON indentation (default 2; 0 = compact, much faster for whole F&O documents)")
     openapi.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     check = actions.add_parser(
         "check-cassettes", help="check recorded responses against the stored $metadata (offline)",
@@ -219,4 +259,4 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=lambda a: check_cassettes_command(a.paths, a.metadata_dir, a.json_out))
 
     openapi.set_defaults(handler=lambda a: openapi_command(a.source, a.dialect, a.entity_sets, a.operation_imports,
-                                                           a.server_url, a.out, a.env_file))
+                                                           a.server_url, a.out, a.env_file, a.indent))

@@ -72,6 +72,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "cassettes/ is never written unless named here)")
     parser.add_argument("-n", "--workers", type=_workers, default=None, metavar="WORKERS",
                         help="run in parallel on this many processes (pytest-xdist; 'auto' = one per core)")
+    parser.add_argument("--shard", default=None, metavar="K/N",
+                        help="run slice K of N of the selection (deterministic by test id, a collection's items "
+                             "together), e.g. one per CI machine; merge with `harness reports merge DIR...`")
     parser.add_argument("--reports", default=DEFAULT_REPORTS, metavar="DIR",
                         help="folder for junit.xml, report.html and summary.json (default: reports/)")
     parser.add_argument("-k", dest="keyword", default=None, metavar="EXPR",
@@ -107,6 +110,7 @@ class TestOptions:
     keyword: str | None = None
     run_id: str | None = None
     keep_records: bool = False
+    shard: str | None = None
     pytest_args: list[str] = field(default_factory=list)
 
     @classmethod
@@ -121,7 +125,7 @@ class TestOptions:
                    run_collections=not args.no_collections, run_suites=not args.no_suites,
                    record_mode=args.record_mode, cassette_dir=args.cassette_dir, workers=args.workers,
                    reports=args.reports, keyword=args.keyword, run_id=args.run_id,
-                   keep_records=args.keep_records, pytest_args=extra)
+                   keep_records=args.keep_records, shard=args.shard, pytest_args=extra)
 
 
 @dataclass
@@ -194,6 +198,13 @@ def plan_run(options: TestOptions) -> Plan:
         raise HarnessError(f"--env-file {options.env_file}: no such file")
     if options.target == "live":
         _check_live_settings(options.env_file)
+    if options.shard is not None:
+        from harness.sharding import ShardSpec
+
+        try:
+            ShardSpec.parse(options.shard)
+        except ValueError as exc:
+            raise HarnessError(str(exc)) from None
     collections = _collection_paths(options)
     run_id = options.run_id or new_run_id()
 
@@ -210,6 +221,13 @@ def plan_run(options: TestOptions) -> Plan:
     args: list[str] = []
     if options.run_suites:
         args.append(str(suites))
+    elif not collections:
+        raise HarnessError("--no-suites: no Postman collections to run (collections/ is missing; "
+                           "pass --collections PATH)")
+    else:
+        # Named explicitly: with no path at all pytest would fall back to pytest.ini's testpaths (the
+        # whole project test suite) and the collections would only be added to it.
+        args += [str(path) for path in collections]
     args += ["--rootdir", str(REPO_ROOT)] + (["-c", str(INI_FILE)] if INI_FILE.is_file() else [])
     args += ["--target", options.target, "--run-id", run_id, "--harness-summary",
              "--summary-json", str(reports["summary"]), "--junitxml", str(reports["junit"]),
@@ -223,6 +241,8 @@ def plan_run(options: TestOptions) -> Plan:
         args += ["-m", " or ".join(options.roots + (["postman"] if options.run_collections else []))]
     if options.keyword:
         args += ["-k", options.keyword]
+    if options.shard is not None:
+        args += ["--shard", options.shard]
     if options.workers not in (None, "0"):
         # loadfile: the requests of one collection stay together, in order, on one worker.
         # (Not loadgroup: with pytest 9.2 xdist 3.8 ignores xdist_group marks, pytest-xdist#1386.)
@@ -252,7 +272,8 @@ def test_command(options: TestOptions) -> int:
     for stale in plan.reports.values():  # a report left by an earlier run must not pass for this one's
         stale.unlink(missing_ok=True)
     print(f"harness test: target={options.target} run-id={plan.run_id}"
-          + (f" workers={options.workers}" if options.workers else ""), flush=True)
+          + (f" workers={options.workers}" if options.workers else "")
+          + (f" shard={options.shard}" if options.shard else ""), flush=True)
     print(f"  pytest {shlex.join(plan.args)}", flush=True)
     status = exit_status(pytest.main(plan.args))
     _epilogue(plan, status)

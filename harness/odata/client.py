@@ -23,6 +23,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
+from harness.naming import TAG_RE
+from harness.odata.batch import Batch
 from harness.odata.dialects import Dialect
 from harness.odata.errors import (
     ODataConnectionError,
@@ -36,10 +38,11 @@ from harness.odata.errors import (
 )
 from harness.odata.etags import ANY, etag_of, if_none_match
 from harness.odata.etags import if_match as if_match_header
-from harness.odata.filters import eq
+from harness.odata.filters import contains, eq
 from harness.odata.impersonation import caller_headers
 from harness.odata.keys import EntityRef, Key, as_guid, entity_path
 from harness.odata.literals import GUID_RE, EnumValue, format_datetime
+from harness.odata.operations import NO_KEY, function_path, operation_path, result_value
 from harness.odata.paths import split_url, validate_path
 from harness.odata.prefer import prefer
 from harness.odata.query import Query, encode_params, normalize_query
@@ -133,6 +136,10 @@ class ODataClient:
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
+
+    def batch(self) -> Batch:
+        """A ``$batch`` builder for this service (multipart, or JSON for Business Central)."""
+        return Batch(self)
 
     def url_for(self, path: str, params: Params = None, *, validate: bool = True) -> str:
         """The absolute URL of ``path`` (relative to the API root, root-relative or absolute).
@@ -265,7 +272,9 @@ class ODataClient:
         With retries on, a create whose response was lost is re-sent only after a read shows the
         record is not there: by its key when the body carries one (a client-generated Dataverse id,
         an F&O natural key) or by ``unique_field`` (a property whose value in ``body`` is unique,
-        e.g. a run-tagged name). If the read finds it, that read (200, the record) is returned.
+        e.g. a run-tagged name; without one, a body value carrying a run tag is used). The read
+        compares the value exactly (the services compare strings case-insensitively). If the read
+        finds it, that read (200, the record) is returned.
         """
         merged = dict(headers or {})
         preference = prefer(return_representation=True) if return_representation else None
@@ -281,10 +290,13 @@ class ODataClient:
 
     def _create_probe(self, entity_set: str, body: Mapping[str, Any], key_fields: Sequence[str] | None,
                       unique_field: str | None) -> Probe | None:
-        """A read that tells whether the record ``body`` describes already exists (see :meth:`create`)."""
+        """A read that tells whether the record ``body`` describes already exists (see :meth:`create`).
+
+        The read addresses the same parent as the create (BC ``companies(<id>)/customers``).
+        """
         if not isinstance(body, Mapping):
             return None
-        set_name = entity_set.rsplit("/", 1)[-1].split("(", 1)[0]
+        path, set_name = _collection_path(entity_set)
         fields = list(key_fields or self.entity_keys.get(set_name) or ())
         if not fields and self.dialect.key_named_after_entity_set:
             fields = [name for name in _primary_key_guesses(set_name) if name in body][:1]
@@ -292,13 +304,19 @@ class ODataClient:
             key: Any = {name: body[name] for name in fields} if len(fields) > 1 else body[fields[0]]
             if isinstance(key, str) and GUID_RE.match(key) and self.dialect.guid_primary_key:
                 key = as_guid(key)
-            return lambda: self._probe_key(set_name, key)
+            return lambda: self._probe_key(path, key)
+        if unique_field is None:
+            unique_field = next((name for name, value in body.items()
+                                 if isinstance(value, str) and TAG_RE.search(value) and "@" not in name), None)
         if unique_field and body.get(unique_field) is not None:
-            return lambda: self._probe_unique(set_name, unique_field, body[unique_field])
+            return lambda: self._probe_unique(path, unique_field, body[unique_field])
         return None
 
     def _probe_key(self, entity_set: str, key: Key) -> ODataResponse | None:
         found = self.retrieve(entity_set, key, raise_for_status=False)
+        if found.status == 404 and self.dialect.all_companies:  # F&O: maybe in another legal entity
+            found = self.retrieve(entity_set, key, query=Query(extra=dict(self.dialect.all_companies)),
+                                  raise_for_status=False)
         if found.status == 404:
             return None
         if not found.ok:
@@ -306,13 +324,22 @@ class ODataClient:
         return found
 
     def _probe_unique(self, entity_set: str, name: str, value: Any) -> ODataResponse | None:
-        rows = self.query(entity_set, Query(filter=eq(name, value), top=2)).value
-        if len(rows) != 1:
-            return None  # absent (or ambiguous: then re-sending is the caller's risk, as without retries)
-        row = rows[0]
-        fields = list(self.entity_keys.get(entity_set) or self.dialect.body_key_fields)
+        """The record whose ``name`` is exactly ``value``, found through its run tag when it has one.
+
+        ``eq`` on the service compares strings case-insensitively, so another record whose value
+        differs only in case would make the answer ambiguous; the rows are compared exactly here.
+        """
+        tag = TAG_RE.search(value) if isinstance(value, str) else None
+        condition = contains(name, tag.group(0)) if tag else eq(name, value)
+        search = Query(filter=condition, top=50, extra=dict(self.dialect.all_companies))
+        rows = [row for row in self.query(entity_set, search).value if row.get(name) == value]
+        if not rows or (len(rows) > 1 and not tag):
+            return None  # absent (or ambiguous and not ours: re-sending is the caller's risk, as without retries)
+        row = rows[0]  # several exact copies of a run-tagged value: the create has landed already
+        set_name = _collection_path(entity_set)[1]
+        fields = list(self.entity_keys.get(set_name) or self.dialect.body_key_fields)
         if not fields and self.dialect.key_named_after_entity_set:
-            fields = [k for k in _primary_key_guesses(entity_set) if k in row][:1]
+            fields = [k for k in _primary_key_guesses(set_name) if k in row][:1]
         if not fields or any(row.get(k) is None for k in fields):
             return None
         key: Any = {k: row[k] for k in fields} if len(fields) > 1 else row[fields[0]]
@@ -378,6 +405,8 @@ class ODataClient:
             ref = self._ref_from_body(entity_set, response, key_fields)
         if ref is None and fallback_key is not _NO_KEY:
             ref = EntityRef(entity_set, fallback_key)
+        if ref is not None:
+            ref = _under_parent(entity_set, ref)
         response.created = ref
         if self.on_created is None or not certain:
             return
@@ -502,6 +531,30 @@ class ODataClient:
         from harness.odata.change_tracking import changes_since
         return changes_since(self, delta_link, **options)
 
+    def action(self, name: str, parameters: Mapping[str, Any] | None = None, *, entity_set: str | None = None,
+               key: Key = NO_KEY, if_match: Any = None, **options: Any) -> ODataResponse:
+        """POST an action (see :mod:`harness.odata.operations`); bound when ``entity_set`` (and ``key``) is given.
+
+        On services that require ``If-Match`` (BC), entity-bound actions send ``If-Match: *`` unless
+        an ETag is given.
+        """
+        headers = dict(options.pop("headers", None) or {})
+        if if_match is None and key is not NO_KEY and self.dialect.requires_if_match:
+            if_match = ANY
+        if if_match is not None:
+            headers.update(if_match_header(if_match))
+        path = operation_path(name, self.dialect, entity_set, key)
+        return self.request("POST", path, body=dict(parameters or {}), headers=headers, **options)
+
+    def function(self, name: str, parameters: Mapping[str, Any] | None = None, *, entity_set: str | None = None,
+                 key: Key = NO_KEY, **options: Any) -> ODataResponse:
+        """GET a function with its parameters as URL literals; bound when ``entity_set`` is given."""
+        return self.request("GET", function_path(name, self.dialect, parameters, entity_set, key), **options)
+
+    def action_value(self, name: str, parameters: Mapping[str, Any] | None = None, **options: Any) -> Any:
+        """An action's ``value`` (F&O's package API answers strings and booleans)."""
+        return result_value(self.action(name, parameters, **options).json())
+
     def etag(self, source: Any) -> str | None:
         """Shortcut for :func:`~harness.odata.etags.etag_of`."""
         return etag_of(source)
@@ -524,3 +577,21 @@ def _primary_key_guesses(entity_set: str) -> list[str]:
         stems.append(entity_set[:-1])
     stems.append(entity_set)
     return [f"{stem}id" for stem in stems]
+
+
+def _collection_path(entity_set: str) -> tuple[str, str]:
+    """``(path, set name)``: ``companies(1)/customers`` -> (``companies(1)/customers``, ``customers``)."""
+    path = entity_set.strip("/")
+    return path, path.rsplit("/", 1)[-1].split("(", 1)[0]
+
+
+def _under_parent(entity_set: str, ref: EntityRef) -> EntityRef:
+    """A created record's reference under the parent it was created in (BC ``companies(<id>)/``).
+
+    Business Central only serves company data below ``companies(<id>)``; a reference to the bare
+    ``customers(<id>)`` would be answered 400 ``Internal_CompanyNotFound`` (and never cleaned up).
+    """
+    parent, _, last = entity_set.strip("/").rpartition("/")
+    if parent and "/" not in ref.entity_set and ref.entity_set == last.split("(", 1)[0]:
+        return EntityRef(f"{parent}/{ref.entity_set}", ref.key)
+    return ref

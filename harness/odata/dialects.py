@@ -48,6 +48,10 @@ class Dialect:
     error_correlation_pattern: str | None = None
     #: Unbound function that names the calling user (Dataverse ``WhoAmI``).
     whoami_path: str | None = None
+    #: Company data lives below ``<set>(<id>)/`` of this entity set (BC ``companies(<id>)/customers``).
+    company_parent: str | None = None
+    #: Query options that widen reads and writes to every company (F&O ``cross-company=true``).
+    all_companies: tuple[tuple[str, str], ...] = ()
 
     def __repr__(self) -> str:
         return f"Dialect({self.name!r})"
@@ -82,6 +86,7 @@ FNO = Dialect(
     bare_guid_strings=False,
     leading_key_fields=("dataAreaId",),
     generic_error_messages=("An error has occurred.",),
+    all_companies=(("cross-company", "true"),),
 )
 
 BUSINESS_CENTRAL = Dialect(
@@ -97,6 +102,7 @@ BUSINESS_CENTRAL = Dialect(
     bare_guid_strings=True,
     body_key_fields=("id",),
     error_correlation_pattern=r"\s+CorrelationId:\s+([0-9A-Fa-f-]{36})\.?\s*$",
+    company_parent="companies",
 )
 
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (DATAVERSE, FNO, BUSINESS_CENTRAL)}

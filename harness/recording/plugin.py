@@ -6,7 +6,8 @@ Built on pytest-recording (``--record-mode``, ``--block-network``, ``--allowed-h
 * ``--cassette-dir DIR`` (default ``<rootdir>/cassettes``), one cassette per test id in a folder per
   test module (:mod:`harness.recording.naming`);
 * the harness persister (scrubbing, instance placeholders, atomic writes), the JSON serializer and
-  the OData matchers, registered on every cassette through ``pytest_recording_configure``;
+  the OData matchers, registered on every cassette through ``pytest_recording_configure``, with
+  the replay index (:mod:`harness.recording.replay_index`) as an ``after_load_interaction`` hook;
 * fixture overrides in :mod:`harness.recording.fixtures` (``vcr_config``, ``vcr_cassette_dir``,
   ``default_cassette_name``, ``values``, ``token_broker``), registered from ``pytest_configure`` so
   they come after pytest-recording's and the harness plugin's own definitions and win;
@@ -23,8 +24,10 @@ import pytest
 
 from harness.recording import fixtures
 from harness.recording.explain import rewrite_message
+from harness.recording.interactions import CassetteFormatError
 from harness.recording.matching import MATCHERS
 from harness.recording.persister import HarnessPersister, RecordingContext
+from harness.recording.replay_index import with_index_hook
 from harness.recording.serializers import SERIALIZERS
 from harness.recording.state import state_of
 
@@ -64,12 +67,20 @@ def pytest_recording_configure(config: pytest.Config, vcr) -> None:
     state = state_of(config)
     extra_paths = list(getattr(vcr.persister, "extra_paths", []) or [])
     vcr.register_persister(HarnessPersister(lambda: state.context, extra_paths))
+    vcr.after_load_interaction = with_index_hook(vcr.after_load_interaction)  # O(1) replay lookups
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef, request):
-    """Learn the run's instance and secrets as soon as the targets are known (whoever asks first)."""
-    result = yield
+    """Learn the run's instance and secrets as soon as the targets are known (whoever asks first).
+
+    A malformed cassette (``CassetteFormatError`` names the file and line) is reported as that one
+    message: the fixture stack below it (vcrpy, pytest-recording) says nothing the user can act on.
+    """
+    try:
+        result = yield
+    except CassetteFormatError as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
     if fixturedef.argname == "harness_targets" and isinstance(result, dict):
         state_of(request.config).context = RecordingContext.from_targets(result)
     return result

@@ -17,11 +17,12 @@ a replayed flow stays consistent; numbering continues after placeholders already
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from harness.recording.bodies import form_pairs
 from harness.recording.instance import rewrite_uri
@@ -33,6 +34,8 @@ JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
 # with at least one digit or punctuation mark, so prose such as "Basic information" is left alone.
 BEARER_RE = re.compile(r"(?i)\b(Bearer|Basic)\s+(?![A-Za-z_]+=\\?\")(?=[A-Za-z0-9._~+/-]*[0-9._~+/=-])"
                        r"([A-Za-z0-9._~+/-]{8,}=*)")
+# A shared access signature inside text (a blob URL in a JSON body): ``…?sv=…&sig=<base64, percent-encoded>``.
+SAS_SIG_RE = re.compile(r"(?<=[?&]sig=)([A-Za-z0-9%+/=_-]{8,})")
 MIN_TEXT_SECRET = 4  # shorter values are replaced where they are found, not searched for everywhere
 
 SECRET_WORDS = frozenset({
@@ -57,6 +60,7 @@ def key_words(name: str) -> list[str]:
     return [word.lower() for word in _WORDS.findall(name)]
 
 
+@functools.lru_cache(maxsize=4096)  # pure; called for every field of every body the matchers compare
 def is_secret_key(name: str, *, form: bool = False) -> bool:
     """Whether the value under ``name`` is treated as a secret (case-insensitive).
 
@@ -154,7 +158,15 @@ class Scrubber:
             return text
         text = self.p.replace_known(text)
         text = JWT_RE.sub(lambda m: self.p.get(m.group(0), "JWT"), text)
+        text = SAS_SIG_RE.sub(self._signature, text)
         return BEARER_RE.sub(self._credential, text)
+
+    def _signature(self, match: re.Match[str]) -> str:
+        """The same placeholder as the decoded ``sig`` query parameter of a request URI gets."""
+        value = unquote(match.group(1))
+        if is_placeholder(value):
+            return match.group(0)
+        return quote(self.p.get(value, label_for("sig")), safe="")
 
     def _credential(self, match: re.Match[str]) -> str:
         scheme, value = match.group(1), match.group(2)

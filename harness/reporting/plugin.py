@@ -32,7 +32,7 @@ from harness.reporting.redaction import (
     redact_report,
     sanitize_metadata,
 )
-from harness.reporting.summary import RunSummary
+from harness.reporting.summary import GroupStats, RunSummary
 from harness.secrets import redact
 
 PLUGIN_NAME = "harness-reporter"
@@ -146,6 +146,9 @@ class HarnessReporter:
             "exit_status": int(exitstatus),
             "workers": getattr(option, "numprocesses", None) or 0,
         }
+        shard = getattr(self.config, "harness_shard", None)  # --shard K/N (harness.sharding)
+        if shard is not None:
+            meta["shard"] = shard.to_dict()
         return meta
 
     @pytest.hookimpl(trylast=True)
@@ -182,7 +185,12 @@ class HarnessReporter:
 
 def summary_html(summary: RunSummary) -> str:
     """The per-group table for the top of the HTML report."""
-    rows = [(g.label, g) for g in summary.groups()] + [("total", summary.totals())]
+    return summary_table_html(summary.groups(), summary.totals())
+
+
+def summary_table_html(groups: list[GroupStats], totals: GroupStats) -> str:
+    """The table from per-group figures (also used by ``harness reports merge``)."""
+    rows = [(g.label, g) for g in groups] + [("total", totals)]
     cells = "".join(
         f"<tr><td>{html.escape(label)}</td><td>{g.tests}</td><td>{g.passed}</td><td>{g.failed + g.errors}</td>"
         f"<td>{g.skipped}</td><td>{g.requests}</td><td>{g.duration:.2f} s</td></tr>"
@@ -196,4 +204,8 @@ _SUMMARY_STYLE = ("<style>#harness-summary{border-collapse:collapse;margin:6px 0
                   "#harness-summary th,#harness-summary td{padding:3px 12px;border-bottom:1px solid #e2e2e2}"
                   "#harness-summary th{text-align:right}#harness-summary th:first-child{text-align:left}"
                   "#harness-summary td{text-align:right}#harness-summary td:first-child{text-align:left}"
-                  "#harness-summary tr:last-child td{font-weight:bold;border-top:2px solid #bbb}</style>")
+                  "#harness-summary tr:last-child td{font-weight:bold;border-top:2px solid #bbb}"
+                  # pytest-html 4 writes the environment table above the summary; the README promises the
+                  # summary on top: reorder the page's blocks (title, date line, summary, then the rest)
+                  "body{display:flex;flex-direction:column}#title{order:-3}body>p:first-of-type{order:-2}"
+                  ".summary{order:-1}</style>")

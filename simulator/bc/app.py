@@ -20,18 +20,23 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simulator.bc import errors
+from simulator.bc.batch import JsonBatch
 from simulator.bc.dialect import BcDialect
 from simulator.bc.model import COMPANY_SCOPED, build_model
+from simulator.bc.operations import REGISTRY
 from simulator.bc.seed import companies, seed_companies, seed_company
 from simulator.config import SimConfig
 from simulator.keys import SigningKey
+from simulator.odata import json_body
+from simulator.odata.context import RequestContext
 from simulator.odata.errors import ODataProblem
 from simulator.odata.paths import split_path
 from simulator.odata.routing import METHODS, request_context
-from simulator.odata.service import ODataService, RequestContext
+from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
 DEFAULT_ENVIRONMENTS = ("production", "sandbox")
+SCHEMA_VERSIONS = ("1.0", "2.0", "2.1")
 API_PATH = re.compile(r"^/v2\.0/(?:(?P<tenant>[^/]+)/)?(?P<env>[^/]+)/api/v2\.0(?:/(?P<rest>.*))?$")
 IN_COMPANY = re.compile(r"^companies\((?P<id>[^)/]*)\)/(?P<rest>.+)$", re.DOTALL)
 
@@ -96,36 +101,53 @@ class BcRouter:
         elif ctx.method == "POST" and len(segments) == 2:
             ctx.path = nav.target_set
             try:
-                body = json.loads(ctx.body)
+                body = json_body.loads(ctx.body)
             except ValueError:
                 return  # the service reports the malformed body
             if isinstance(body, dict):
                 ctx.body = json.dumps(body | {nav.fk: segments[0].key}).encode()
 
-    def handle(self, ctx: RequestContext, tenant: str | None, environment: str) -> Response:
+    @staticmethod
+    def schema_version(ctx: RequestContext) -> None:
+        """``$schemaversion`` (1.0, 2.0, 2.1): taken off the query so the shared core sees standard options."""
+        version = ctx.params.pop("$schemaversion", None)
+        if version is not None and version not in SCHEMA_VERSIONS:
+            raise errors.bc_problem(400, "BadRequest_NotFound", f"The schema version '{version}' is not supported; "
+                                    f"use one of {', '.join(SCHEMA_VERSIONS)}.")
+        ctx.extras["schema_version"] = version or "2.0"
+
+    def handle(self, ctx: RequestContext, tenant: str | None, environment: str, conn=None) -> Response:
+        """Answer one request (in the unit of work ``conn`` when a batch passes one)."""
         try:
             self.dialect.authenticate(ctx)
             self.check_location(tenant, environment)
+            if ctx.path.rstrip("/") == "$batch":
+                if conn is not None or ctx.extras.get("in_batch"):
+                    raise errors.bc_problem(400, "BadRequest", "Batch requests cannot be nested.")
+                batch = JsonBatch(lambda inner, unit: self.handle(inner, tenant, environment, unit),
+                                  self.root.work.unit, self.dialect)
+                return batch.handle(ctx)
+            self.schema_version(ctx)
             service = self.dispatch(ctx)
         except ODataProblem as problem:
             return self.dialect.error_response(problem, ctx)
         ctx.extras["service"] = service
-        return service.handle(ctx)
+        return service.handle(ctx, conn)
 
 
 def build_bc_app(config: SimConfig, key: SigningKey, store: Store | None = None,
                  environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS):
     """Return ``(asgi_app, store)``; the caller closes the store."""
     store = store or Store(config.database_url)
-    model = build_model()
+    model = build_model(REGISTRY.declarations())
     dialect = BcDialect(config, key, model)
-    root = ODataService(model, store, "bc", dialect)
+    root = ODataService(model, store, "bc", dialect, REGISTRY)
     fresh = root.is_empty("companies")  # a file database keeps its rows across restarts
     if fresh:
         seed_companies(root, config)
     by_company, names = {}, {}
     for number, company in enumerate(companies(config)):
-        service = ODataService(model, store, f"bc{number}", dialect)
+        service = ODataService(model, store, f"bc{number}", dialect, REGISTRY)
         if fresh:
             seed_company(service, company, config)
         by_company[company.id] = service

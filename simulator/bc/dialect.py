@@ -30,6 +30,9 @@ from simulator.odata.model import EntityModel, EntitySet, Property
 BLANK_DATE = "0001-01-01"
 BLANK_DATETIME = "0001-01-01T00:00:00Z"
 OPERATION_METHODS = {"Create": "POST", "Update": "PATCH", "Delete": "DELETE"}
+DOCUMENT_DATES = {"salesOrders": ("orderDate", "postingDate"), "salesQuotes": ("documentDate", "postingDate"),
+                  "salesInvoices": ("invoiceDate", "postingDate"), "salesCreditMemos": ("creditMemoDate", "postingDate"),
+                  "purchaseInvoices": ("invoiceDate", "postingDate"), "purchaseOrders": ("orderDate", "postingDate")}
 
 
 class BcDialect(Dialect):
@@ -173,15 +176,25 @@ class BcDialect(Dialect):
             if documents.lookup(service, conn, set_name, "number", value) is None:
                 return value
 
+    def check_write(self, entity_set, operation: str) -> None:
+        """API pages that allow only some writes (``companyInformation``: modify only) refuse the others."""
+        if operation[0] not in entity_set.writes:
+            raise self.read_only_set(entity_set, operation)
+
+    def stamp_modified(self, entity_set, values: dict) -> None:
+        if entity_set.type.prop("lastModifiedDateTime") is not None:
+            values["lastModifiedDateTime"] = format_datetime(dt.datetime.now(dt.UTC))
+
     def before_write(self, entity_set, values, existing, ctx, conn) -> None:
         service = ctx.extras["service"]
+        self.check_write(entity_set, "Create" if existing is None else "Update")
         today = dt.date.today().isoformat()
         if existing is None:
-            if entity_set.name == "salesOrders":
-                values.setdefault("orderDate", today)
-                values.setdefault("postingDate", today)
+            for name in DOCUMENT_DATES.get(entity_set.name, ()):
+                values.setdefault(name, today)
+            if entity_set.name in documents.DOCUMENTS:
                 values.setdefault("status", "Draft")
-            if entity_set.name == "salesOrderLines":
+            if entity_set.name in documents.HEADER_OF:
                 values.setdefault("lineType", "Item")
             self.fill_defaults(entity_set, values)
         if entity_set.name in NUMBER_SERIES and "number" in values:
@@ -195,8 +208,8 @@ class BcDialect(Dialect):
                                             f"The {CAPTIONS[entity_set.name]} already exists. Identification "
                                             f"fields and values: No.='{number}'")
         documents.before_write(service, conn, entity_set.name, values, existing)
-        if entity_set.type.prop("lastModifiedDateTime") is not None:
-            values["lastModifiedDateTime"] = format_datetime(dt.datetime.now(dt.UTC))
+        self.stamp_modified(entity_set, values)
 
     def before_delete(self, entity_set, row, ctx, conn) -> None:
+        self.check_write(entity_set, "Delete")
         documents.before_delete(ctx.extras["service"], conn, entity_set.name, row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulator.bc import catalog
 from simulator.odata.model import EntityModel, EntitySet, EntityType, EnumType, Navigation, Property
 
 NAMESPACE = "Microsoft.NAV"
@@ -21,10 +22,11 @@ ITEM_TYPE = EnumType("itemType", {"Inventory": 0, "Service": 1, "Non_x002D_Inven
 ORDER_STATUS = EnumType("salesOrderStatus", {"Draft": 0, "In_x0020_Review": 1, "Open": 2, "Released": 3})
 LINE_TYPE = EnumType("salesLineType", {"Comment": 0, "Account": 1, "Item": 2, "Resource": 3,
                                        "Fixed_x0020_Asset": 4, "Charge": 5})
-ENUMS = [CONTACT_TYPE, CUSTOMER_BLOCKED, VENDOR_BLOCKED, ITEM_TYPE, ORDER_STATUS, LINE_TYPE]
+ENUMS = [CONTACT_TYPE, CUSTOMER_BLOCKED, VENDOR_BLOCKED, ITEM_TYPE, ORDER_STATUS, LINE_TYPE, *catalog.ENUMS]
 
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
-COMPANY_SCOPED = ("customers", "vendors", "items", "salesOrders", "salesOrderLines")
+COMPANY_SCOPED = ("customers", "vendors", "items", "salesOrders", "salesOrderLines",
+                  *(r.set_name for r in catalog.CATALOG))
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,16 @@ class NumberSeries:
 
 # entity set -> (record caption in AL messages, No. Series for "number")
 CAPTIONS = {"companies": "Company", "customers": "Customer", "vendors": "Vendor", "items": "Item",
-            "salesOrders": "Sales Header", "salesOrderLines": "Sales Line"}
+            "salesOrders": "Sales Header", "salesOrderLines": "Sales Line",
+            **{r.set_name: r.caption for r in catalog.CATALOG}}
 NUMBER_SERIES = {
     "customers": NumberSeries("C", 5, 10, 10),
     "vendors": NumberSeries("V", 5, 10, 10),
     "items": NumberSeries("ITEM", 5, 10, 10),
     "salesOrders": NumberSeries("S-ORD", 6, 1, 101001),
+    **{r.set_name: NumberSeries(*r.series) for r in catalog.CATALOG if r.series},
 }
+
 
 
 def _id() -> Property:
@@ -78,7 +83,8 @@ def _address(prefix: str = "") -> list[Property]:
             _s(name("state"), 30), _s(name("country"), 10), _s(name("postalCode"), 20)]
 
 
-def build_model() -> EntityModel:
+def build_model(operations: list | None = None) -> EntityModel:
+    """The v2.0 model; ``operations`` are the registry's declarations (:mod:`simulator.bc.operations`)."""
     company = EntityType("company", ["id"], [
         _id(), _s("systemVersion", 250, read_only=True), Property("timestamp", "Edm.Int64", read_only=True),
         _s("name", 30), _s("displayName", 250), _s("businessProfileId", 250),
@@ -126,6 +132,7 @@ def build_model() -> EntityModel:
         _s("email", 80),
     ], [Navigation("salesOrderLines", "salesOrderLines", True, "documentId"),
         Navigation("customer", "customers", False, "customerId")])
+    customer.add_navigation(Navigation("customerContacts", "customerContacts", True, "customerId"))
     line = EntityType("salesOrderLine", ["id"], [
         _id(), Property("documentId", "Edm.Guid"), Property("sequence", "Edm.Int32"),
         Property("itemId", "Edm.Guid"), Property("accountId", "Edm.Guid"), Property("lineType", LINE_TYPE.name),
@@ -148,6 +155,8 @@ def build_model() -> EntityModel:
             EntitySet("items", item, logical_name="Item"),
             EntitySet("salesOrders", order, logical_name="Sales Header"),
             EntitySet("salesOrderLines", line, logical_name="Sales Line"),
+            *catalog.entity_sets(),
         ],
         enums=ENUMS,
+        operations=list(operations or []),
     )

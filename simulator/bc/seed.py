@@ -68,8 +68,9 @@ def seed_company(service, company: Company, config: SimConfig) -> None:
     stamp = "2024-01-15T08:00:00Z"
     with service.store.transaction() as conn:
         def insert(set_name: str, row: dict) -> dict:
-            row = {"id": _uuid(rng)} | row
             entity_set = service.model.entity_set(set_name)
+            if entity_set.type.prop("id") is not None:
+                row = {"id": _uuid(rng)} | row
             dialect.fill_defaults(entity_set, row)
             if entity_set.type.prop("lastModifiedDateTime") is not None:
                 row["lastModifiedDateTime"] = stamp
@@ -84,9 +85,10 @@ def seed_company(service, company: Company, config: SimConfig) -> None:
             "creditLimit": float(rng.randrange(0, 20) * 1000), "balanceDue": float(rng.randrange(0, 9000)),
             "blocked": "_x0020_" if i % 5 else "Ship",
         }) for i, (number, name, street, city, state, zip_code, email) in enumerate(CUSTOMERS[:company.customers])]
+        vendors = []
         for number, name, city, state in VENDORS[:company.vendors]:
-            insert("vendors", {"number": number, "displayName": name, "city": city, "state": state, "country": "US",
-                               "currencyCode": "USD", "blocked": "_x0020_", "balance": float(rng.randrange(0, 5000))})
+            vendors.append(insert("vendors", {"number": number, "displayName": name, "city": city, "state": state, "country": "US",
+                               "currencyCode": "USD", "blocked": "_x0020_", "balance": float(rng.randrange(0, 5000))}))
         items = [insert("items", {
             "number": number, "displayName": name, "type": "Inventory", "unitPrice": price, "unitCost": cost,
             "inventory": float(rng.randrange(0, 200)), "baseUnitOfMeasureCode": "PCS", "itemCategoryCode": "FURNITURE",
@@ -119,3 +121,98 @@ def seed_company(service, company: Company, config: SimConfig) -> None:
                 "totalAmountExcludingTax": round(total, 2), "totalAmountIncludingTax": round(total, 2),
                 "email": customer["email"],
             })
+        seed_reference(insert, company, customers, vendors)
+
+
+# code, display name per reference set (CRONUS-like setup data)
+REFERENCE = {
+    "currencies": [("CAD", "Canadian dollar", "$"), ("EUR", "Euro", "€"), ("GBP", "Pound Sterling", "£"),
+                   ("MXN", "Mexican peso", "$")],
+    "paymentTerms": [("10 DAYS", "Net 10 days", "10D"), ("14 DAYS", "Net 14 days", "14D"),
+                     ("1M(8D)", "1 Month/2% 8 days", "1M"), ("COD", "Cash on delivery", "0D")],
+    "paymentMethods": [("BANK", "Bank Transfer"), ("CASH", "Cash payment"), ("CHECK", "Check payment")],
+    "shipmentMethods": [("CFR", "Cost and Freight"), ("EXW", "Ex Warehouse"), ("PICKUP", "Pickup at Location")],
+    "itemCategories": [("FURNITURE", "Office Furniture"), ("CHAIR", "Office Chair"), ("DESK", "Office Desk")],
+    "unitsOfMeasure": [("PCS", "Piece", "EA"), ("BOX", "Box", "BX"), ("HOUR", "Hour", "HUR")],
+    "countriesRegions": [("US", "United States"), ("CA", "Canada"), ("GB", "United Kingdom"), ("DK", "Denmark")],
+    "taxGroups": [("FURNITURE", "Taxable Olympic Furniture"), ("LABOR", "Labor on Job"), ("NONTAXABLE", "Nontaxable")],
+    "locations": [("EAST", "East Warehouse"), ("MAIN", "Main Warehouse"), ("WEST", "West Warehouse")],
+}
+ACCOUNTS = [("10100", "Checking account", "Assets"), ("10400", "Accounts Receivable", "Assets"),
+            ("20100", "Accounts Payable", "Liabilities"), ("30100", "Capital Stock", "Equity"),
+            ("40100", "Sales, Retail", "Income"), ("50100", "Cost of Materials", "CostofGoodsSold"),
+            ("60100", "Office Supplies", "Expense")]
+
+
+def seed_reference(insert, company: Company, customers: list[dict], vendors: list[dict]) -> None:
+    """Setup data every trial company has: currencies, terms, accounts, journals, dimensions, contacts."""
+    stamp = "2024-01-15"
+    insert("companyInformation", {"displayName": company.name, "addressLine1": "7122 South Ashford Street",
+                                  "city": "Atlanta", "state": "GA", "country": "US", "postalCode": "31772",
+                                  "phoneNumber": "+1 425 555 0100", "email": "", "currencyCode": "USD",
+                                  "currentFiscalYearStartDate": "2024-01-01", "industry": ""})
+    for set_name, rows in REFERENCE.items():
+        for row in rows:
+            values = {"code": row[0], "displayName": row[1]}
+            if set_name == "currencies":
+                values |= {"symbol": row[2], "amountDecimalPlaces": "2:2", "amountRoundingPrecision": 0.01}
+            elif set_name == "paymentTerms":
+                values |= {"dueDateCalculation": row[2]}
+            elif set_name == "unitsOfMeasure":
+                values |= {"internationalStandardCode": row[2], "symbol": ""}
+            insert(set_name, values)
+    for rate, code in ((1.35, "CAD"), (0.92, "EUR"), (0.79, "GBP")):
+        insert("currencyExchangeRates", {"currencyCode": code, "startingDate": "2024-01-01",
+                                         "exchangeRateAmount": rate, "relationalExchangeRateAmount": 1.0})
+    accounts = [insert("accounts", {"number": n, "displayName": name, "category": category, "accountType": "Posting",
+                                    "directPosting": True, "netChange": 0.0}) for n, name, category in ACCOUNTS]
+    for month in range(1, 13):
+        insert("accountingPeriods", {"startingDate": f"2024-{month:02d}-01", "name": dt_month(month),
+                                     "newFiscalYear": month == 1})
+    for name in ("GENERAL", "DEFAULT"):
+        insert("journals", {"code": name, "displayName": f"{name.title()} journal", "templateDisplayName": "GENERAL"})
+    insert("customerPaymentJournals", {"code": "GENERAL", "displayName": "Cash receipts",
+                                       "templateDisplayName": "CASHRCPT"})
+    insert("vendorPaymentJournals", {"code": "GENERAL", "displayName": "Payments", "templateDisplayName": "PAYMENT"})
+    for code, values in (("AREA", ("30", "40", "50")), ("DEPARTMENT", ("ADM", "PROD", "SALES"))):
+        dimension = insert("dimensions", {"code": code, "displayName": code.title()})
+        for value in values:
+            insert("dimensionValues", {"code": value, "dimensionId": dimension["id"], "displayName": value})
+    for number, customer in enumerate(customers, start=1):
+        insert("customerFinancialDetails", {"id": customer["id"], "number": customer["number"],
+                                            "balance": customer["balanceDue"], "totalSalesExcludingTax": 0.0,
+                                            "overdueAmount": 0.0})
+        insert("agedAccountsReceivable", {"customerId": customer["id"], "customerNumber": customer["number"],
+                                          "name": customer["displayName"], "currencyCode": "USD",
+                                          "balanceDue": customer["balanceDue"], "currentAmount": customer["balanceDue"],
+                                          "agedAsOfDate": stamp, "periodLengthFilter": "30D"})
+        contact = insert("contacts", {"number": f"CT{number * 10:06d}", "type": "Company",
+                                      "displayName": customer["displayName"], "email": customer["email"],
+                                      "city": customer["city"], "country": "US",
+                                      "searchName": customer["displayName"].upper()})
+        insert("contactsInformation", {"contactId": contact["id"], "contactNumber": contact["number"],
+                                       "contactName": contact["displayName"], "contactType": "Company",
+                                       "relatedId": customer["id"], "relatedType": "Customer"})
+    for vendor in vendors:
+        insert("agedAccountsPayable", {"vendorId": vendor["id"], "vendorNumber": vendor["number"],
+                                       "name": vendor["displayName"], "currencyCode": "USD",
+                                       "balanceDue": vendor["balance"], "currentAmount": vendor["balance"],
+                                       "agedAsOfDate": stamp, "periodLengthFilter": "30D"})
+    insert("bankAccounts", {"number": "CHECKING", "displayName": "Checking account", "bankAccountNumber": "9876543210",
+                            "currencyCode": "", "iban": ""})
+    insert("employees", {"number": "EH", "givenName": "Esther", "surname": "Huerta", "displayName": "Esther Huerta",
+                         "jobTitle": "Production Assistant", "status": "Active", "employmentDate": "2020-06-01"})
+    for number, account in enumerate(accounts[:3], start=1):
+        insert("generalLedgerEntries", {"entryNumber": number, "postingDate": stamp, "documentNumber": "G00001",
+                                        "accountId": account["id"], "accountNumber": account["number"],
+                                        "description": "Opening entry", "debitAmount": 1000.0 * number})
+    for line, caption in ((10, "Assets"), (20, "Liabilities"), (30, "Equity")):
+        insert("balanceSheets", {"lineNumber": line, "display": caption, "lineType": "header", "indentation": 0,
+                                 "balance": 0.0, "dateFilter": stamp})
+        insert("cashFlowStatements", {"lineNumber": line, "display": caption, "lineType": "header",
+                                      "indentation": 0, "netChange": 0.0, "dateFilter": stamp})
+
+
+def dt_month(month: int) -> str:
+    return ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December")[month - 1]

@@ -243,7 +243,7 @@ class DataverseDialect(Dialect):
 
     def page_from_token(self, token: str) -> int:
         match = re.search(r'pagenumber="(\d+)"', unquote(token) if "%3c" in token.lower() else token)
-        if not match or int(match.group(1)) < 2:
+        if not match or not 2 <= int(match.group(1)) <= self.last_page():
             raise syntax_error("The $skiptoken value is not a valid paging cookie.")
         return int(match.group(1))
 

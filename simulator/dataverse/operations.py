@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from lxml import etree
 
+from simulator.dataverse.bulk import register as register_bulk
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import Parameter, Property
@@ -96,7 +97,7 @@ def retrieve_total_record_count(call: OperationCall) -> dict:
                            Parameter("FieldName", "Edm.String", nullable=False)])
 def calculate_rollup_field(call: OperationCall) -> dict:
     """Recalculate a rollup column; the simulated tables define none, so any name is refused by name."""
-    target_set, row = call.service.resolve_reference(call.conn, call.ctx, call.params["Target"])
+    target_set, row = call.service.work.resolve_reference(call.conn, call.ctx, call.params["Target"])
     field = call.params["FieldName"]
     if target_set.type.prop(field) is None:
         raise ODataProblem(400, INVALID_ARGUMENT, f"The attribute '{field}' does not exist on "
@@ -154,7 +155,7 @@ def merge(call: OperationCall) -> None:
         raise syntax_error("UpdateContent must be an entity object.")
     content = {k: v for k, v in content.items() if not k.startswith("@") and k != key}
     if content:
-        changes, _ = service.apply_body(conn, call.ctx, target_set, content, creating=False)
+        changes, _ = service.work.apply_body(conn, call.ctx, target_set, content, creating=False)
         _write(service, conn, call.ctx, target_set, target, changes)
     for child_set, column, parent in MERGE_CHILDREN:
         if parent != target_set.label:
@@ -204,3 +205,6 @@ def _write(service, conn, ctx, entity_set, row: dict, changes: dict) -> None:
     service.dialect.stamp_version(entity_set, changes)
     table = service.table(entity_set.name)
     conn.execute(table.update().where(sa.and_(*[table.c[k] == row[k] for k in entity_type.key])).values(**changes))
+
+
+register_bulk(REGISTRY)

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from simulator.dataverse.change_tracking import serve_changes, tombstones, wants_tracking
+from simulator.dataverse.change_tracking import serve_changes, wants_tracking
 from simulator.dataverse.impersonation import impersonate
 from simulator.dataverse.query_functions import SCOPE, FilterScope, substitute_aliases
+from simulator.dataverse.unsimulated import refuse_unsimulated
 from simulator.odata.errors import ODataProblem
 
-# Query parameters the real service acts on that the simulator does not serve (yet).
-NOT_IMPLEMENTED_PARAMETERS = {
-    "sql": "Dataverse SQL queries (?sql=)",
-}
 # Request headers the real service acts on that the simulator does not serve (yet).
 NOT_IMPLEMENTED_HEADERS: dict[str, str] = {}
 # Prefer preferences the real service acts on that the simulator does not serve (yet).
@@ -37,10 +34,7 @@ def not_implemented(what: str) -> ODataProblem:
 def intercept(service, ctx) -> Response | None:
     """Serve or refuse what only Dataverse understands; rewrite aliases; None goes on to the core."""
     params = ctx.params
-    for name in params:
-        lowered = name.lower()
-        if lowered in NOT_IMPLEMENTED_PARAMETERS:
-            raise not_implemented(f"The query parameter '{name}' ({NOT_IMPLEMENTED_PARAMETERS[lowered]})")
+    refuse_unsimulated(params)  # parameters the service acts on that are not simulated (?sql=); also in $batch
     for name, what in NOT_IMPLEMENTED_HEADERS.items():
         if ctx.header(name) is not None:
             raise not_implemented(f"The header '{name}' ({what})")
@@ -48,7 +42,6 @@ def intercept(service, ctx) -> Response | None:
     for name, what in NOT_IMPLEMENTED_PREFERENCES.items():
         if name in prefer:
             raise not_implemented(f"The preference '{name}' ({what})")
-    tombstones(service)  # created outside any unit of work, before a DELETE needs it
     impersonate(service, ctx)
     aliases = {k: v for k, v in params.items() if k.startswith("@")}
     scope = FilterScope(aliases=aliases, service=service, caller=_caller(service, ctx),

@@ -49,6 +49,7 @@ class FnoDialect(Dialect):
         self.model = model
         self.sequences = NumberSequences()
         self.service = None  # set by build_fno_app once the service exists
+        self.dmf = None  # the package API state (simulator.fno.executions), set by build_fno_app
 
     # ------------------------------------------------------------------ headers, auth, errors
     def common_headers(self, ctx) -> dict[str, str]:
@@ -219,7 +220,7 @@ class FnoDialect(Dialect):
                     f"Warning: validateWrite failed on data source '{info.table} ({info.table})'.")
         for relation in info.relations:
             value = values.get(relation.field)
-            if value and self.lookup(conn, relation.target_set, merged[COMPANY],
+            if value and self.lookup(conn, relation.target_set, merged.get(COMPANY),
                                      relation.target_field, value) is None:
                 raise errors.write_failed(
                     info, f"Warning: The value '{value}' in field '{info.label(relation.field)}' is not found "
@@ -230,10 +231,17 @@ class FnoDialect(Dialect):
 
     def before_delete(self, entity_set, row, ctx, conn) -> None:
         documents.before_delete(self, entity_set.name, row, conn)
+        if entity_set.name == "DataManagementDefinitionGroups":  # a data project takes its entity list along
+            details = self.service.table("DataManagementDefinitionGroupDetails")
+            conn.execute(details.delete().where(details.c.DefinitionGroupId == row["Name"]))
 
-    def lookup(self, conn, set_name: str, company: str, field: str, value) -> dict | None:
+    def lookup(self, conn, set_name: str, company: str | None, field: str, value) -> dict | None:
+        """A row of ``set_name`` in ``company`` (shared entities have no company) with ``field == value``."""
         table = self.service.table(set_name)
-        found = conn.execute(sa.select(table).where(table.c[COMPANY] == company, table.c[field] == value)).first()
+        clause = table.c[field] == value
+        if COMPANY in table.c:
+            clause = sa.and_(clause, table.c[COMPANY] == company)
+        found = conn.execute(sa.select(table).where(clause)).first()
         return dict(found._mapping) if found else None
 
     def touch(self, conn, set_name: str, row: dict, changes: dict) -> None:

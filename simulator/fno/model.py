@@ -22,7 +22,11 @@ BLOCKED = EnumType("CustVendorBlocked", {"No": 0, "Invoice": 1, "All": 2, "Payme
 GENDER = EnumType("Gender", {"Unknown": 0, "Male": 1, "Female": 2, "NonSpecific": 3})
 SALES_STATUS = EnumType("SalesStatus", {"None": 0, "Backorder": 1, "Delivered": 2, "Invoiced": 3,
                                         "Canceled": 4})
-ENUMS = [NO_YES, PARTY_TYPE, BLOCKED, GENDER, SALES_STATUS]
+OPERATION_TYPE = EnumType("DMFOperationType", {"Import": 0, "Export": 1})
+PROJECT_CATEGORY = EnumType("DMFProjectCategory", {"Project": 0, "Configuration": 1, "Integration": 2,
+                                                   "Other": 3})
+REFRESH_TYPE = EnumType("DMFRefreshType", {"FullPush": 0, "IncrementalPush": 1})
+ENUMS = [NO_YES, PARTY_TYPE, BLOCKED, GENDER, SALES_STATUS, OPERATION_TYPE, PROJECT_CATEGORY, REFRESH_TYPE]
 
 EMPTY_DATE = "1900-01-01T12:00:00Z"  # an empty date-only field
 EMPTY_DATETIME = "1900-01-01T00:00:00Z"  # an empty date-time field
@@ -69,6 +73,8 @@ class TableInfo:
     nullable: frozenset[str] = frozenset()  # fields F&O leaves null instead of "empty"
     numbered: dict[str, dict[str, NumberSequence]] = field(default_factory=dict)  # field -> company -> seq
     datasources: int = 1  # RecVersion,RecId pairs in the ETag
+    dmf_name: str = ""  # the Data management entity name ("Customers V3"); "" = not in data packages
+    dmf_category: str = "Master"
 
     def label(self, name: str) -> str:
         return self.labels.get(name, name)
@@ -99,7 +105,9 @@ def _numbered(default_width: int, **companies: NumberSequence) -> dict[str, Numb
     return dict(companies) | {"*": NumberSequence("", default_width)}
 
 
-def build_model() -> EntityModel:
+def build_model(operations: list | None = None) -> EntityModel:
+    """The F&O model; ``operations`` are the registry's declarations (:mod:`simulator.fno.operations`)."""
+    operations = list(operations or [])
     legal_entity = EntityType("LegalEntity", ["LegalEntityId"], [
         _s("LegalEntityId", 4, nullable=False),
         _s("Name", 100), _s("NameAlias", 20), _s("PartyNumber", 40), _s("CompanyName", 60),
@@ -164,6 +172,21 @@ def build_model() -> EntityModel:
         _dt("RequestedShippingDate"), _dt("RequestedReceiptDate"), _dt("ConfirmedShippingDate"),
         _s("ShippingSiteId", 10), _s("ShippingWarehouseId", 10), _s("DeliveryAddressName", 100),
     ])
+    definition_group = EntityType("DataManagementDefinitionGroup", ["Name"], [
+        _s("Name", 60, nullable=False), _s("Description", 60), _enum("OperationType", OPERATION_TYPE),
+        _enum("ProjectCategory", PROJECT_CATEGORY), _enum("GenerateDataPackage", NO_YES),
+    ])
+    definition_detail = EntityType("DataManagementDefinitionGroupDetail", ["DefinitionGroupId", "EntityName"], [
+        _s("DefinitionGroupId", 60, nullable=False), _s("EntityName", 60, nullable=False),
+        _s("SourceFormat", 20), Property("ExecutionUnit", "Edm.Int32"),
+        Property("LevelInExecutionUnit", "Edm.Int32"), Property("SequenceInLevel", "Edm.Int32"),
+        _enum("DefaultRefreshType", REFRESH_TYPE), _enum("AutoGenerateMapping", NO_YES),
+        _enum("ValidationStatus", NO_YES, read_only=True),
+    ])
+    dmf_entity = EntityType("DataManagementEntity", ["EntityName"], [
+        _s("EntityName", 60, nullable=False), _s("TargetEntity", 81), _s("PublicEntityName", 81),
+        _s("PublicCollectionName", 81), _s("EntityCategory", 20), _enum("IsShared", NO_YES),
+    ])
     return EntityModel(
         namespace=NAMESPACE, alias="", container="Resources",
         entity_sets=[
@@ -173,7 +196,13 @@ def build_model() -> EntityModel:
             EntitySet("VendorsV2", vendor, logical_name="VendVendorV2Entity"),
             EntitySet("SalesOrderHeadersV2", header, logical_name="SalesOrderHeaderV2Entity"),
             EntitySet("SalesOrderLines", line, logical_name="SalesOrderLineEntity"),
+            EntitySet("DataManagementDefinitionGroups", definition_group,
+                      logical_name="DMFDefinitionGroupEntity"),
+            EntitySet("DataManagementDefinitionGroupDetails", definition_detail,
+                      logical_name="DMFDefinitionGroupDetailEntity"),
+            EntitySet("DataManagementEntities", dmf_entity, writable=False, logical_name="DMFEntityEntity"),
         ],
+        operations=operations,
         enums=ENUMS,
     )
 
@@ -183,10 +212,12 @@ TABLES: dict[str, TableInfo] = {
         "OMLegalEntity", "CompanyInfo", "Legal entities",
         date_only=frozenset({"StartDateOfBusiness"}), datasources=3,
         defaults={"LanguageId": "en-US"},
+        dmf_name="Legal entities", dmf_category="Reference",
     ),
     "CustomerGroups": TableInfo(
         "CustCustomerGroupEntity", "CustGroup", "Customer groups",
         labels={"CustomerGroupId": "Customer group"},
+        dmf_name="Customer groups", dmf_category="Reference",
     ),
     "CustomersV3": TableInfo(
         "CustCustomerV3Entity", "CustTable", "Customers",
@@ -199,6 +230,7 @@ TABLES: dict[str, TableInfo] = {
         numbered={"CustomerAccount": _numbered(6, usmf=NumberSequence("US-", 3),
                                                 usrt=NumberSequence("004", 3))},
         datasources=11,
+        dmf_name="Customers V3", dmf_category="Master",
     ),
     "VendorsV2": TableInfo(
         "VendVendorV2Entity", "VendTable", "Vendors",
@@ -208,6 +240,7 @@ TABLES: dict[str, TableInfo] = {
         numbered={"VendorAccount": _numbered(6, usmf=NumberSequence("US-1", 2),
                                               usrt=NumberSequence("V-RT", 3))},
         datasources=8,
+        dmf_name="Vendors V2", dmf_category="Master",
     ),
     "SalesOrderHeadersV2": TableInfo(
         "SalesOrderHeaderV2Entity", "SalesTable", "Sales orders",
@@ -220,6 +253,7 @@ TABLES: dict[str, TableInfo] = {
                   "TransportationDocumentLineId": EMPTY_GUID},
         numbered={"SalesOrderNumber": _numbered(6, usmf=NumberSequence("", 6), usrt=NumberSequence("", 6))},
         datasources=7,
+        dmf_name="Sales order headers V2", dmf_category="Document",
     ),
     "SalesOrderLines": TableInfo(
         "SalesOrderLineEntity", "SalesLine", "Order lines",
@@ -232,5 +266,25 @@ TABLES: dict[str, TableInfo] = {
                   "SalesUnitSymbol": "ea"},
         numbered={"InventoryLotId": _numbered(6)},
         datasources=7,
+        dmf_name="Sales order lines", dmf_category="Document",
     ),
+    "DataManagementDefinitionGroups": TableInfo(
+        "DMFDefinitionGroupEntity", "DMFDefinitionGroup", "Data projects",
+        labels={"Name": "Name", "OperationType": "Operation type"},
+        defaults={"OperationType": "Import", "ProjectCategory": "Project", "GenerateDataPackage": "Yes"},
+    ),
+    "DataManagementDefinitionGroupDetails": TableInfo(
+        "DMFDefinitionGroupDetailEntity", "DMFDefinitionGroupEntity", "Data project entities",
+        labels={"DefinitionGroupId": "Definition group", "EntityName": "Entity name"},
+        relations=(Relation("DefinitionGroupId", "DataManagementDefinitionGroups", "Name", "Data projects"),
+                   Relation("EntityName", "DataManagementEntities", "EntityName", "Target entities")),
+        defaults={"SourceFormat": "XML-Element", "DefaultRefreshType": "FullPush", "AutoGenerateMapping": "Yes",
+                  "ValidationStatus": "Yes", "ExecutionUnit": 1, "LevelInExecutionUnit": 1, "SequenceInLevel": 1},
+    ),
+    "DataManagementEntities": TableInfo("DMFEntityEntity", "DMFEntity", "Target entities"),
 }
+
+
+def dmf_tables() -> dict[str, TableInfo]:
+    """Entity set -> table info of every entity a data package may carry."""
+    return {name: info for name, info in TABLES.items() if info.dmf_name}

@@ -142,3 +142,17 @@ def seed_fno(service, config: SimConfig) -> None:
                 })
                 for line in lines:
                     insert("SalesOrderLines", line)
+
+
+def seed_data_management(service) -> None:
+    """``DataManagementEntities``: every entity a data package may carry, named as Data management names it."""
+    with service.store.transaction() as conn:
+        for set_name, info in TABLES.items():
+            if not info.dmf_name:
+                continue
+            entity_set = service.model.entity_set(set_name)
+            conn.execute(service.table("DataManagementEntities").insert().values(
+                EntityName=info.dmf_name, TargetEntity=info.aot_name, PublicEntityName=entity_set.type.name,
+                PublicCollectionName=set_name, EntityCategory=info.dmf_category,
+                IsShared="No" if "dataAreaId" in entity_set.type.key else "Yes",
+                **{VERSION_COLUMN: service.store.next_version(conn)}))

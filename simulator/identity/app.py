@@ -11,19 +11,29 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from simulator.config import SimConfig
-from simulator.identity import authorize, discovery
-from simulator.identity.errors import CATALOGUE, JSON_MEDIA_TYPE, EntraError, entra_error, error_response
+from simulator.identity import authorize, devicecode, discovery
+from simulator.identity.errors import (
+    CATALOGUE,
+    JSON_MEDIA_TYPE,
+    NO_CACHE_HEADERS,
+    EntraError,
+    entra_error,
+    error_response,
+)
 from simulator.identity.grants import handle_token_request
-from simulator.identity.pages import error_lookup_page, sign_in_page, signed_out_page
+from simulator.identity.pages import device_login_page, error_lookup_page, sign_in_page, signed_out_page
+from simulator.identity.principals import authenticate_user, check_user_can_use, find_client
 from simulator.identity.provider import IdentityProvider, TokenCall
 from simulator.identity.replies import render_reply, token_response
-from simulator.identity.tenants import is_discoverable
+from simulator.identity.scopes import parse_scope, resolve_resource
+from simulator.identity.tenants import is_discoverable, tenant_kind
 from simulator.keys import SigningKey
 
 ESTS_SERVER = "2.1.simulator"
@@ -189,6 +199,18 @@ async def user_realm(request: Request) -> Response:
                         media_type=JSON_MEDIA_TYPE)
 
 
+def _same_instance(asked, own) -> bool:
+    """Is ``asked`` (a parsed authorize URL) this login host? MSAL drops the port when it asks, so a
+    missing port matches any; a port that is there must be ours (443 when the scheme implies it)."""
+    if (asked.hostname or "").lower() != (own.hostname or "").lower():
+        return False
+    try:
+        asked_port = asked.port
+    except ValueError:
+        return False
+    return asked_port is None or asked_port == (own.port or (443 if own.scheme == "https" else 80))
+
+
 async def instance_discovery(request: Request) -> Response:
     base = _base_url(request)
     own_host = urlsplit(base).netloc
@@ -196,7 +218,7 @@ async def instance_discovery(request: Request) -> Response:
     tenant = "common"
     if endpoint:
         parts = urlsplit(endpoint)
-        if parts.netloc.lower() != own_host.lower():
+        if not _same_instance(parts, urlsplit(base)):
             return error_response(entra_error(50049), login_url=base)
         tenant = parts.path.strip("/").split("/")[0] or "common"
     return JSONResponse(discovery.instance_metadata(base, own_host, tenant), headers=discovery.DISCOVERY_HEADERS,
@@ -207,11 +229,82 @@ async def error_lookup(request: Request) -> Response:
     try:
         code = int(request.query_params.get("code", ""))
     except ValueError:
-        return Response("Unknown error code", status_code=404)
+        return await not_found(request, HTTPException(404))
     if code not in CATALOGUE:
-        return Response("Unknown error code", status_code=404)
+        return await not_found(request, HTTPException(404))
     error, _, template = CATALOGUE[code]
     return error_lookup_page(code, error, template)
+
+
+# ----------------------------------------------------------------- device code flow
+def device_code_endpoint(version: int):
+    """``POST /{tenant}/oauth2[/v2.0]/devicecode``: a device code and a user code for a public client."""
+
+    async def issue(request: Request) -> Response:
+        provider = _provider(request)
+        base = _base_url(request)
+        correlation_id, from_client = _correlation(request)
+        if request.method != "POST":
+            return error_response(entra_error(900561, method=request.method), correlation_id=correlation_id,
+                                  login_url=base, echo_correlation=from_client)
+        form = await _form(request)
+        try:
+            tenant_kind(provider.config, request.path_params["tenant"])
+            client_id = form.get("client_id", "").strip()
+            if not client_id:
+                raise entra_error(900144, name="client_id")
+            client = find_client(provider.config, client_id)
+            if not client.public:
+                raise entra_error(7000218)
+            if version == 1:
+                resource = form.get("resource", "").strip()
+                if not resource:
+                    raise entra_error(900144, name="resource")
+                target = resolve_resource(provider.config, resource)
+            else:
+                target = parse_scope(provider.config, form.get("scope", "").strip())
+        except EntraError as err:
+            return error_response(err, correlation_id=correlation_id, login_url=base, echo_correlation=from_client)
+        record = devicecode.DeviceCode(client.client_id, target, version, provider.now(),
+                                       provider.config.device_code_lifetime, devicecode.new_user_code())
+        code = provider.device_codes.issue(record)
+        body = devicecode.device_code_reply(code, record, f"{base}/devicelogin",
+                                            provider.config.device_code_interval)
+        return JSONResponse(body, headers=dict(NO_CACHE_HEADERS), media_type=JSON_MEDIA_TYPE)
+
+    return issue
+
+
+async def device_login(request: Request) -> Response:
+    """The verification page: the user types the code and signs in; the polling client then gets tokens."""
+    provider = _provider(request)
+    action = request.url.path
+    if request.method != "POST":
+        return device_login_page(action, user_code=request.query_params.get("otc", ""))
+    form = await _form(request)
+    user_code = form.get("otc", "")
+    record = provider.device_codes.by_user_code(user_code)
+    if record is None or record.expired(provider.now()) or record.redeemed:
+        return device_login_page(action, user_code=user_code, status_code=400,
+                                 error="That code didn't work. Check the code and try again.")
+    try:
+        user = authenticate_user(provider.config, form.get("login", ""), form.get("passwd", ""))
+        client = find_client(provider.config, record.client_id)
+        check_user_can_use(user, client, record.target, interactive=True)
+    except EntraError as err:
+        return device_login_page(action, user_code=user_code, status_code=400, error=f"AADSTS{err.code}: {err.message}")
+    provider.device_codes.approve(record.user_code, user.upn)
+    return device_login_page(action, done=True)
+
+
+# ----------------------------------------------------------------- JSON for everything else
+async def not_found(request: Request, exc: Exception) -> Response:
+    """Unknown path (404) or method (405) on the login host: an Entra-shaped JSON error, never plain text."""
+    status = getattr(exc, "status_code", 404)
+    base = _base_url(request)
+    if status == 405:
+        return error_response(entra_error(900561, method=request.method), login_url=base)
+    return error_response(entra_error(90010, path=request.url.path[:200]), login_url=base)
 
 
 # ----------------------------------------------------------------- assembly
@@ -232,9 +325,13 @@ def build_identity_app(config: SimConfig, key: SigningKey) -> Starlette:
         Route("/{tenant}/oauth2/v2.0/token", token_endpoint(2), methods=both),
         Route("/{tenant}/oauth2/authorize", authorize_endpoint(1), methods=both),
         Route("/{tenant}/oauth2/v2.0/authorize", authorize_endpoint(2), methods=both),
+        Route("/{tenant}/oauth2/devicecode", device_code_endpoint(1), methods=both),
+        Route("/{tenant}/oauth2/v2.0/devicecode", device_code_endpoint(2), methods=both),
+        Route("/devicelogin", device_login, methods=both),
         Route("/{tenant}/oauth2/logout", logout, methods=both),
         Route("/{tenant}/oauth2/v2.0/logout", logout, methods=both),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(EntraHeaders)])
+    app = Starlette(routes=routes, middleware=[Middleware(EntraHeaders)],
+                    exception_handlers={404: not_found, 405: not_found})
     app.state.identity = IdentityProvider(config, key)
     return app

@@ -60,8 +60,15 @@ CATALOGUE: dict[int, tuple[str, int, str]] = {
             "('{response_mode}')."),
     70008: ("invalid_grant", 400, "The provided authorization code or refresh token has expired due to "
             "inactivity. Send a new interactive authorization request for this user and resource."),
+    # Device code flow: texts from a captured reply (70016) and the AADSTS code table (70019) [doc].
+    70016: ("authorization_pending", 400, "The provided request has not yet been authorized by the user. The "
+            "user must input their code."),
+    70019: ("expired_token", 400, "Verification code expired. Have the user retry the sign-in."),
     70011: ("invalid_scope", 400, "The provided request must include a 'scope' input parameter. The provided "
             "value for the input parameter 'scope' is not valid. The scope {scope} is not valid."),
+    # Unknown path or method on the login host: real Entra answers these with its own pages; the simulator
+    # answers JSON in the token endpoint's shape so that no client ever has to parse plain text [guess].
+    90010: ("invalid_request", 404, "The request is not supported: no endpoint at '{path}'."),
     90002: ("invalid_request", 400, "Tenant '{tenant}' not found. Check to make sure you have the correct tenant "
             "ID and are signing into the correct cloud. Check with your subscription administrator, this may "
             "happen if there are no active subscriptions for the tenant."),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from simulator.config import SimUser
+from simulator.identity.devicecode import DEVICE_GRANT_V1, DEVICE_GRANT_V2, check_redeemable
 from simulator.identity.errors import entra_error
 from simulator.identity.principals import (
     AuthenticatedClient,
@@ -215,7 +216,21 @@ def refresh_token_grant(provider: IdentityProvider, call: TokenCall, auth: Authe
     return issue_user_tokens(provider, call, auth, user, target, amr=grant.amr, with_v1_id_token=False)
 
 
+def device_code_grant(provider: IdentityProvider, call: TokenCall, auth: AuthenticatedClient) -> TokenReply:
+    """Poll for a device code: pending until the user signs in on the verification page, then tokens once."""
+    device_code = call.form.get("device_code") or call.form.get("code") or ""
+    if not device_code:
+        raise entra_error(900144, name="device_code")
+    record = check_redeemable(provider.device_codes.by_device_code(device_code), auth.client.client_id,
+                              provider.now())
+    user = check_user_still_valid(provider.config, record.upn or "")
+    record.redeemed = True
+    return issue_user_tokens(provider, call, auth, user, record.target)
+
+
 GRANTS: dict[str, Grant] = {
+    DEVICE_GRANT_V2: device_code_grant,
+    DEVICE_GRANT_V1: device_code_grant,
     "password": password_grant,
     "client_credentials": client_credentials_grant,
     "authorization_code": authorization_code_grant,

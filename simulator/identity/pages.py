@@ -86,3 +86,33 @@ def error_lookup_page(code: int, error: str, template: str) -> HTMLResponse:
 def signed_out_page() -> HTMLResponse:
     return HTMLResponse("<!DOCTYPE html><html><body><p>You signed out of your account.</p></body></html>",
                         headers=dict(NO_CACHE_HEADERS))
+
+
+def device_login_page(action: str, *, user_code: str = "", error: str | None = None, done: bool = False,
+                      status_code: int = 200) -> HTMLResponse:
+    """The device code verification page: the code and the user's credentials in one form."""
+    if done:
+        body = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>Signed in</title></head>"
+                "<body><h1 id=\"signedIn\">You have signed in to the application on your device.</h1>"
+                "<p>You may now close this window.</p></body></html>\n")
+        return HTMLResponse(body, status_code=status_code, headers=dict(NO_CACHE_HEADERS))
+    message = f'  <div id="otcError" role="alert">{escape(error)}</div>\n' if error else ""
+    body = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"/><title>Enter code</title></head>
+<body>
+  <h1>Enter code</h1>
+  <p>Enter the code displayed on your app or device, then sign in (Dynamics simulator).</p>
+{message}  <form method="post" action="{escape(action)}" name="f1" id="deviceForm">
+    <label for="otc">Code</label>
+    <input type="text" name="otc" id="otc" value="{escape(user_code)}" autocomplete="off"/>
+    <label for="i0116">Email, phone, or Skype</label>
+    <input type="email" name="login" id="i0116" autocomplete="username"/>
+    <label for="i0118">Password</label>
+    <input type="password" name="passwd" id="i0118" autocomplete="current-password"/>
+    <input type="submit" id="idSIButton9" value="Next"/>
+  </form>
+</body>
+</html>
+"""
+    return HTMLResponse(body, status_code=status_code, headers=dict(NO_CACHE_HEADERS))

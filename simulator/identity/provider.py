@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from starlette.responses import Response
 
 from simulator.config import SimConfig
+from simulator.identity.devicecode import DeviceCodes
 from simulator.identity.state import AuthorizationCode, Clock, GrantStore, RefreshGrant, new_opaque
 from simulator.identity.tokens import TokenIssuer
 from simulator.keys import SigningKey
@@ -67,6 +68,7 @@ class IdentityProvider:
         self.issuer = TokenIssuer(config, key)
         self.codes = GrantStore()
         self.refresh_tokens = GrantStore()
+        self.device_codes = DeviceCodes()
         self.hooks: list[TokenHook] = []
         self.calls: deque[TokenCallRecord] = deque(maxlen=1000)
         self.code_lifetime = AUTHORIZATION_CODE_LIFETIME
@@ -140,6 +142,7 @@ class IdentityProvider:
         """Forget all grants, hooks, recorded calls and clock offsets."""
         self.codes.clear()
         self.refresh_tokens.clear()
+        self.device_codes.clear()
         self.hooks.clear()
         self.calls.clear()
         self.clock.offset = 0.0

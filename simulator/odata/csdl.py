@@ -120,9 +120,9 @@ def build_csdl(model: EntityModel, references: bool = True) -> bytes:
                              EntityType=q + entity_set.type.name)
         for nav in entity_set.type.navigations:
             etree.SubElement(s, f"{{{EDM}}}NavigationPropertyBinding", Path=nav.name, Target=nav.target_set)
-        if not entity_set.writable:  # say so, the way Capabilities annotations do in real services
-            for term, flag in (("InsertRestrictions", "Insertable"), ("UpdateRestrictions", "Updatable"),
-                               ("DeleteRestrictions", "Deletable")):
+        for term, flag, letter in (("InsertRestrictions", "Insertable", "C"), ("UpdateRestrictions", "Updatable", "U"),
+                                   ("DeleteRestrictions", "Deletable", "D")):
+            if not entity_set.writable or letter not in entity_set.writes:  # as Capabilities annotations say it
                 ann = _annotation(s, f"Org.OData.Capabilities.V1.{term}")
                 record = etree.SubElement(ann, f"{{{EDM}}}Record")
                 etree.SubElement(record, f"{{{EDM}}}PropertyValue", Property=flag, Bool="false")

@@ -17,7 +17,7 @@ from simulator.odata.model import EntitySet, Property
 from simulator.odata.paths import KeyPredicate
 
 if TYPE_CHECKING:
-    from simulator.odata.service import RequestContext
+    from simulator.odata.context import RequestContext
 
 
 class Dialect:
@@ -175,9 +175,13 @@ class Dialect:
             number = int(token)
         except ValueError:
             raise syntax_error("The $skiptoken is not valid.") from None
-        if number < 2:
+        if number < 2 or number > self.last_page():
             raise syntax_error("The $skiptoken is not valid.")
         return number
+
+    def last_page(self) -> int:
+        """The highest page number whose row offset still fits a 64-bit integer."""
+        return (2**63 - 1) // max(self.max_page_size, 1)
 
     # ------------------------------------------------------------------ more problems
     def undeclared_property(self, entity_set: EntitySet, name: str, model) -> ODataProblem:

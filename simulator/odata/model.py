@@ -85,6 +85,7 @@ class EntitySet:
     type: EntityType
     writable: bool = True
     logical_name: str = ""  # Dataverse table logical name (account)
+    writes: str = "CUD"  # which writes a writable set allows (C insert, U update, D delete), per Capabilities
 
     @property
     def label(self) -> str:

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
-from simulator.odata.service import RequestContext
+from simulator.odata.context import RequestContext
 
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 

@@ -2,7 +2,9 @@
 
 A single re-entrant lock serialises every transaction: it is what makes ETag checks atomic
 (read-compare-write cannot interleave) and lets the in-memory database be shared by the
-server's worker threads.
+server's worker threads. Transactions are joinable: a ``transaction()`` opened while the same
+thread already holds one shares it (one unit of work), which is how a ``$batch`` changeset wraps
+several requests and how nested operations commit or roll back together.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
+from simulator.odata import sql_limits
 from simulator.odata.edm import sql_type
 from simulator.odata.model import EntityModel, EntitySet
 
@@ -30,12 +33,14 @@ class Store:
         elif database_url.startswith("sqlite"):
             kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         self.engine = sa.create_engine(database_url, **kwargs)
+        sql_limits.install(self.engine)  # SQLite's limits answer 400, not 500
         if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         self.metadata = sa.MetaData()
         self.tables: dict[str, sa.Table] = {}
         self.lock = threading.RLock()
+        self._local = threading.local()  # the thread's open connection, joined by nested transactions
         self._version = sa.Table("_version_counter", self.metadata,
                                  sa.Column("id", sa.Integer, primary_key=True),
                                  sa.Column("value", sa.BigInteger, nullable=False))
@@ -65,8 +70,24 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
+        """The thread's current unit of work, or a new one committed on exit (rolled back on error).
+
+        A nested call yields the outer connection and neither commits nor rolls back: the
+        outermost ``transaction()`` decides for all of them.
+        """
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
         with self.lock, self.engine.begin() as conn:
-            yield conn
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "conn", None) is not None
 
     def next_version(self, conn: sa.Connection) -> int:
         conn.execute(self._version.update().values(value=self._version.c.value + 1))

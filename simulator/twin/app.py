@@ -13,18 +13,14 @@ import logging
 import uuid
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from simulator.config import SimConfig
-from simulator.dataverse.app import VERSIONS
+from simulator.dataverse.app import dataverse_routes
+from simulator.dataverse.change_tracking import tombstones
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID, USER_NOT_MEMBER, DataverseDialect
 from simulator.dataverse.operations import REGISTRY
 from simulator.keys import SigningKey
 from simulator.odata.errors import ODataProblem
-from simulator.odata.routing import METHODS, request_context
 from simulator.odata.service import ODataService
 from simulator.odata.store import VERSION_COLUMN, Store
 from simulator.twin.csdl import read_document
@@ -129,25 +125,10 @@ def build_twin_app(config: SimConfig, key: SigningKey, store: Store | None = Non
     store = store or Store(config.database_url)
     dialect = TwinDataverseDialect(config, key, {}, twin.users_set)
     service = ODataService(twin.model, store, "crm", dialect, REGISTRY)
+    tombstones(service)  # change tracking remembers deletions here
     dialect.principals = seed_users(service, config, twin.users_set)
 
-    async def endpoint(request: Request) -> Response:
-        version = request.path_params["version"]
-        if version not in VERSIONS:
-            return JSONResponse({"error": {"code": "0x8006088a",
-                                           "message": f"Resource not found for the segment '{version}'."}},
-                                status_code=404, headers={"OData-Version": "4.0"})
-        raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
-        prefix = f"/api/data/{version}"
-        path = raw_path[len(prefix):].lstrip("/") if raw_path.startswith(prefix) else request.path_params.get("path", "")
-        root = f"{str(request.base_url).rstrip('/')}{prefix}"
-        ctx = request_context(request, root, path, await request.body(), version)
-        ctx.extras["service"] = service
-        return await run_in_threadpool(service.handle, ctx)
-
-    routes = [Route("/api/data/{version}", endpoint, methods=METHODS),
-              Route("/api/data/{version}/{path:anypath}", endpoint, methods=METHODS)]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=dataverse_routes(service))
     app.state.service = service
     app.state.twin = twin
     return app, store

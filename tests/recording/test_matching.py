@@ -107,6 +107,23 @@ def test_batch_bodies_match_whatever_their_boundaries():
     assert not same(batch("batch_aaa", "changeset_bbb"), batch("batch_123", "changeset_456", name="y"))
 
 
+def test_batch_bodies_match_part_by_part():
+    def batch(boundary: str, eol: str, url: str, name: str = "x", if_match: str = "*"):
+        body = (f"--{boundary}{eol}Content-Type: application/http{eol}{eol}GET {url}?$select=name,accountid HTTP/1.1"
+                f"{eol}{eol}{eol}--{boundary}{eol}Content-Type: multipart/mixed; boundary=cs_{boundary}{eol}{eol}"
+                f"--cs_{boundary}{eol}Content-Type: application/http{eol}Content-ID: 1{eol}{eol}"
+                f"PATCH {url}({GUID.upper()}) HTTP/1.1{eol}If-Match: {if_match}{eol}Content-Type: application/json"
+                f'{eol}{eol}{{"name": "{name}", "a": 1}}{eol}--cs_{boundary}--{eol}--{boundary}--{eol}')
+        return vcr_request("POST", f"{ROOT}/$batch", body, {"Content-Type": f"multipart/mixed; boundary={boundary}"})
+
+    relative = "/" + ROOT.split("/", 3)[3] + "/accounts"
+    assert same(batch("b1", "\r\n", f"{ROOT}/accounts"), batch("zz", "\n", relative))
+    failed = dict(differences(batch("b1", "\r\n", relative), batch("b2", "\r\n", relative, name="y")))
+    assert failed == {"odata_body": 'batch part [1].body.name: request "x" ≠ recorded "y"'}
+    failed = dict(differences(batch("b1", "\r\n", relative), batch("b2", "\r\n", relative, if_match='W/"1"')))
+    assert list(failed) == ["odata_body"] and "batch part [1].headers.if-match" in failed["odata_body"]
+
+
 def test_headers_that_change_the_answer_are_matched():
     url = f"{ROOT}/accounts({GUID})"
     stale = vcr_request("PATCH", url, {"name": "a"}, {"If-Match": 'W/"1"'})

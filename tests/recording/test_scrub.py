@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -158,3 +159,16 @@ def test_dataverse_key_value_collections_are_not_secrets():
     body = scrubbed[0]["response"]["body"]["json"]
     assert body["EntityRecordCountCollection"]["Keys"] == ["account"]
     assert body["apiKeys"] == ["<APIKEYS_1>"]
+
+
+def test_sas_signatures_in_bodies_get_the_placeholder_of_the_request_uri():
+    """F&O's package API hands out blob URLs with a SAS inside a JSON string; the PUT then uses it."""
+    sig = "1OLAJt45TSX8csgLrP5L5a/309Suk0TZVAzJAJIHkE0="
+    url = f"https://blob.example/dmf/p.zip?sv=2018-03-28&sr=b&sp=rw&se=2030-01-01T00%3A00%3A00Z&sig={quote(sig, safe='')}"
+    answer = exchange("POST", "https://fo.example/data/DataManagementDefinitionGroups/X.GetAzureWriteUrl",
+                      response_body={"value": json.dumps({"BlobId": "{1}", "BlobUrl": url})})
+    upload = exchange("PUT", url)
+    scrubbed, _ = scrub_interactions([answer, upload])
+    assert sig not in dump(scrubbed) and quote(sig, safe="") not in dump(scrubbed)
+    body_url = json.loads(scrubbed[0]["response"]["body"]["json"]["value"])["BlobUrl"]
+    assert body_url.endswith("sig=%3CSIG_1%3E") and scrubbed[1]["request"]["uri"].endswith("sig=%3CSIG_1%3E")

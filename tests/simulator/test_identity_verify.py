@@ -135,3 +135,45 @@ def test_issued_user_and_app_tokens_pass_pyjwt_with_the_public_key(config, key):
     app = issuer.access_token(Subject(config.client(PUBLIC_CLIENT_ID), "1"), ORG, time.time())
     claims = jwt.decode(app.token, key.public_pem, algorithms=["RS256"], audience=ORG)
     assert claims["idtyp"] == "app" and app.expires_on == claims["exp"]
+
+
+# ---------------------------------------------------------------------------- the verified-token cache
+def test_a_token_is_verified_once_then_only_its_lifetime_is_checked(config, key, monkeypatch):
+    import simulator.identity.verify as verify
+
+    token = key.sign(claims_for(config, upn="cache@contoso.onmicrosoft.com"))
+    calls = []
+    decode = jwt.decode
+    monkeypatch.setattr(verify.jwt, "decode", lambda *a, **k: calls.append(1) or decode(*a, **k))
+    first = verify_access_token(token, ORG, config, key)
+    first["upn"] = "changed by the caller"
+    second = verify_access_token(token, ORG, config, key)
+    assert len(calls) == 1 and second["upn"] == "cache@contoso.onmicrosoft.com"
+    # the cache is keyed by what the token was checked against: another audience is checked afresh
+    with pytest.raises(TokenRejected, match="IDX10214"):
+        verify_access_token(token, "https://other.crm.dynamics.com", config, key)
+    # ...and once its time is up, a cached token is refused like any expired one
+    later = time.time() + 3600 + 5
+    monkeypatch.setattr(verify.time, "time", lambda: later)
+    with pytest.raises(TokenRejected, match="IDX10223"):
+        verify_access_token(token, ORG, config, key)
+
+
+def test_a_cached_tokens_signature_does_not_vouch_for_other_claims(config, key):
+    token = key.sign(claims_for(config))
+    verify_access_token(token, ORG, config, key)  # cached
+    header, _, signature = token.split(".")
+    forged = base64.urlsafe_b64encode(json.dumps(claims_for(config, upn="mallory@x")).encode()).rstrip(b"=")
+    with pytest.raises(TokenRejected, match="IDX10503"):
+        verify_access_token(f"{header}.{forged.decode()}.{signature}", ORG, config, key)
+
+
+def test_a_cached_token_that_is_not_yet_valid_is_refused(config, key, monkeypatch):
+    import simulator.identity.verify as verify
+
+    token = key.sign(claims_for(config, upn="early@contoso.onmicrosoft.com"))
+    verify_access_token(token, ORG, config, key)
+    earlier = time.time() - 3600
+    monkeypatch.setattr(verify.time, "time", lambda: earlier)
+    with pytest.raises(TokenRejected, match="IDX10222"):
+        verify_access_token(token, ORG, config, key)

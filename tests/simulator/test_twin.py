@@ -342,4 +342,4 @@ def test_dataverse_query_surface_in_twin_mode(twin):
                    "PropertyValues=[\"15\",\"35\"])", "@p": f"'{name}'", "$select": "name"})
     assert between.status_code == 200, between.text
     assert len(between.json()["value"]) == 2
-    assert twin.http.get(twin.url("accounts"), params={"sql": "SELECT name FROM account"}).status_code == 501
+    assert twin.http.get(twin.url("accounts"), params={"sql": "SELECT name FROM account"}).status_code == 400

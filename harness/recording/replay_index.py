@@ -1,0 +1,128 @@
+"""Replay in constant time: a cassette's interactions indexed by their normalised OData request key.
+
+vcrpy finds the answer to a request by trying every recorded request in turn with every matcher
+(``Cassette._responses``), and it does so three times per request (``can_play_response_for``,
+``__contains__``, ``play_response``), each time on a fresh deep copy of the request. With the
+harness's six OData matchers that is ~18 matcher calls per recorded interaction per request, so
+replay time grows with the cassette (about 60 ms per request at 300 interactions).
+
+vcrpy stays the engine; this module plugs in through its ``after_load_interaction`` hook, which
+hands over the cassette being loaded. On the first loaded interaction it gives that cassette
+
+- an index ``request key -> [positions in cassette.data]`` built from
+  :func:`harness.recording.matching.index_key` (equal keys exactly when the matchers agree), kept
+  up to date with interactions recorded later in the same session;
+- a ``_responses`` that yields the candidates of the request's key in recorded order, starting at
+  the first one not yet played (vcrpy's play-once rule), so even a cassette that repeats one
+  request thousands of times answers in constant time;
+- a ``_before_record_request`` that remembers its result for the request it last saw (and treats
+  that result, which ``can_play_response_for`` hands on to ``__contains__``, as already filtered:
+  request filters are idempotent), so the three lookups of one request copy and normalise it once.
+
+Anything the index cannot answer (no candidate left, a cassette opened with other matchers) goes
+to vcrpy's own scan, so the answers — including "no recorded answer" errors — are vcrpy's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from vcr.cassette import Cassette
+
+from harness.recording.matching import MATCH_ON, MATCHERS, index_key
+
+_ATTR = "_harness_replay_index"
+
+
+class ReplayIndex:
+    """The index of one cassette (see the module docstring)."""
+
+    def __init__(self, cassette: Cassette):
+        self.cassette = cassette
+        self.by_key: dict[tuple, list[int]] = {}
+        self.indexed = 0  # cassette.data[:indexed] is in by_key
+        self.cursor: dict[tuple, int] = {}  # per key: candidates before it are all played
+        self.counts = cassette.play_counts  # rewind() replaces it: then the cursors start over
+        self._filter = cassette._before_record_request
+        self._last: tuple[Any, Any, Any] | None = None  # (request, its body, filtered request)
+
+    # ------------------------------------------------------------------ what vcrpy calls
+    def filter(self, request: Any) -> Any:
+        last = self._last
+        if last is not None and (request is last[2]  # can_play_response_for passes its filtered copy on
+                                 or (last[0] is request and last[1] is getattr(request, "_body", None))):
+            return last[2]
+        filtered = self._filter(request)
+        self._last = (request, getattr(request, "_body", None), filtered)
+        return filtered
+
+    def responses(self, request: Any) -> Iterator[tuple[int, Any]]:
+        cassette = self.cassette
+        filtered = self.filter(request)
+        if filtered:
+            data = cassette.data
+            self._sync(data)
+            key = index_key(filtered)
+            candidates = self.by_key.get(key)
+            if candidates:
+                start = self._first_unplayed(key, candidates)
+                if start < len(candidates):
+                    for position in candidates[start:]:
+                        yield position, data[position][1]
+                    return
+        # Nothing (left) under this key: vcrpy's own scan decides, and explains a miss.
+        yield from Cassette._responses(cassette, request)
+
+    # ------------------------------------------------------------------ helpers
+    def _sync(self, data: list) -> None:
+        for position in range(self.indexed, len(data)):
+            self.by_key.setdefault(index_key(data[position][0]), []).append(position)
+        self.indexed = len(data)
+
+    def _first_unplayed(self, key: tuple, candidates: list[int]) -> int:
+        cassette = self.cassette
+        if cassette.allow_playback_repeats:
+            return 0
+        counts = cassette.play_counts
+        if counts is not self.counts:
+            self.counts = counts
+            self.cursor.clear()
+        start = self.cursor.get(key, 0)
+        while start < len(candidates) and counts[candidates[start]]:
+            start += 1
+        self.cursor[key] = start
+        return start
+
+
+def uses_harness_matchers(cassette: Cassette) -> bool:
+    return tuple(cassette._match_on) == tuple(MATCHERS[name] for name in MATCH_ON)
+
+
+def install(cassette: Cassette) -> ReplayIndex | None:
+    """Give ``cassette`` its index (once); None when it matches with other matchers than the harness's."""
+    existing = getattr(cassette, _ATTR, None)
+    if existing is not None or not uses_harness_matchers(cassette):
+        return existing
+    index = ReplayIndex(cassette)
+    setattr(cassette, _ATTR, index)
+    cassette._responses = index.responses  # type: ignore[method-assign]
+    cassette._before_record_request = index.filter  # type: ignore[method-assign]
+    return index
+
+
+def index_on_load(request: Any, response: Any, cassette: Cassette) -> tuple[Any, Any]:
+    """vcrpy ``after_load_interaction`` hook: install the index while the cassette loads."""
+    install(cassette)
+    return request, response
+
+
+def with_index_hook(hooks: Any) -> list[Callable]:
+    """``hooks`` (None, one hook or several) with :func:`index_on_load` appended once."""
+    if hooks is None:
+        listed: list[Callable] = []
+    elif callable(hooks):
+        listed = [hooks]
+    else:
+        listed = list(hooks)
+    return listed if index_on_load in listed else [*listed, index_on_load]

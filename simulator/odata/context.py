@@ -1,0 +1,42 @@
+"""The dialect-neutral view of one request, shared by the HTTP layer, dialects and operations.
+
+It lives apart from :mod:`simulator.odata.service` so dialects, operations and routing can use it
+without importing the request flow (and the flow can import them without a cycle).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RequestContext:
+    method: str
+    root_url: str  # absolute service root, no trailing slash (…/api/data/v9.2, …/data)
+    path: str  # below the root, no leading slash, percent-decoded
+    params: dict[str, str]  # decoded query parameters (last value wins)
+    headers: dict[str, str]  # lower-case names
+    body: bytes = b""
+    claims: dict = field(default_factory=dict)
+    version: str = ""
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def prefer(self) -> dict[str, str]:
+        return parse_prefer(self.headers.get("prefer", ""))
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+def parse_prefer(value: str) -> dict[str, str]:
+    """``Prefer`` header preferences by lower-case name (quoted values unquoted)."""
+    prefs: dict[str, str] = {}
+    for part in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", value):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, val = part.partition("=")
+        prefs[name.strip().lower()] = val.strip().strip('"')
+    return prefs

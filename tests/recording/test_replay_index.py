@@ -1,0 +1,139 @@
+"""The replay index: the same answers as vcrpy's scan, found without scanning the cassette."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import vcr.cassette
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from harness.recording import HarnessPersister, RecordingContext, configure_vcr
+from harness.recording.interactions import doc_to_request, doc_to_response
+from harness.recording.matching import differences, index_key
+from harness.recording.replay_index import ReplayIndex
+from harness.recording.serializers import JsonSerializer
+from tests.recording.helpers import exchange, vcr_request
+
+ROOT = "http://127.0.0.1:4000/api/data/v9.2"
+GUID = "7eb6f2a4-91c3-4d0e-b1a2-1234567890ab"
+
+# Pairs the matchers call equal, and pairs they tell apart (see test_matching.py for why).
+REQUESTS = [
+    vcr_request("GET", f"{ROOT}/accounts({GUID})"),
+    vcr_request("GET", f"{ROOT}/accounts('{GUID.upper()}')"),
+    vcr_request("GET", f"{ROOT}/accounts?$select=name,revenue&$top=2"),
+    vcr_request("GET", f"{ROOT}/accounts?$top=2&$select=revenue,name"),
+    vcr_request("GET", f"{ROOT}/accounts?$top=3&$select=revenue,name"),
+    vcr_request("GET", f"{ROOT}/accounts?$orderby=revenue,name"),
+    vcr_request("POST", f"{ROOT}/accounts", {"name": "x", "revenue": 1.5, "tags": [1, 2], "n": 1}),
+    vcr_request("POST", f"{ROOT}/accounts", {"tags": [1, 2], "revenue": 1.5, "name": "x", "n": 1.0}),
+    vcr_request("POST", f"{ROOT}/accounts", {"tags": [2, 1], "revenue": 1.5, "name": "x", "n": 1}),
+    vcr_request("POST", f"{ROOT}/accounts", {"name": "x", "nested": {"a": [{"b": None}]}}),
+    vcr_request("POST", f"{ROOT}/accounts", {"nested": {"a": [{"b": None}]}, "name": "x"}),
+    vcr_request("PATCH", f"{ROOT}/accounts({GUID})", {"name": "a"}, {"If-Match": 'W/"1"'}),
+    vcr_request("PATCH", f"{ROOT}/accounts({GUID})", {"name": "a"}, {"If-Match": 'W/"2"'}),
+    vcr_request("GET", f"{ROOT}/accounts", headers={"Prefer": 'odata.include-annotations="*",odata.maxpagesize=2'}),
+    vcr_request("GET", f"{ROOT}/accounts", headers={"Prefer": 'odata.maxpagesize=2, odata.include-annotations="*"',
+                                                    "Authorization": "Bearer x"}),
+    vcr_request("POST", "http://127.0.0.1:4001/t/oauth2/token", "grant_type=password&username=a&password=p",
+                {"Content-Type": "application/x-www-form-urlencoded"}),
+    vcr_request("POST", "http://127.0.0.1:4001/t/oauth2/token", "password=q&username=b&grant_type=password",
+                {"Content-Type": "application/x-www-form-urlencoded"}),
+    vcr_request("POST", "http://127.0.0.1:4001/t/oauth2/token", "grant_type=client_credentials",
+                {"Content-Type": "application/x-www-form-urlencoded"}),
+    vcr_request("DELETE", f"{ROOT}/accounts({GUID})"),
+    vcr_request("GET", "http://127.0.0.1:4002/api/data/v9.2/accounts"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), list(itertools.combinations(range(len(REQUESTS)), 2)))
+def test_equal_keys_exactly_when_the_matchers_agree(a, b):
+    first, second = REQUESTS[a], REQUESTS[b]
+    assert (index_key(first) == index_key(second)) == (not differences(first, second))
+
+
+def write(tmp_path, interactions: list[dict]) -> None:
+    requests = [doc_to_request(item["request"]) for item in interactions]
+    responses = [doc_to_response(item["response"]) for item in interactions]
+    HarnessPersister(RecordingContext()).save_cassette(str(tmp_path / "c.json"),
+                                                       {"requests": requests, "responses": responses},
+                                                       JsonSerializer)
+
+
+def traffic(count: int) -> list[dict]:
+    return [exchange("GET", f"{ROOT}/accounts?$filter=revenue%20eq%20{n}", response_body={"n": n})
+            for n in range(count)]
+
+
+def replay(tmp_path, incoming, *, indexed: bool = True, **options) -> list:
+    """What vcrpy answers for each request: the response body, or the error's class name."""
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    if not indexed:
+        vcr_.after_load_interaction = []
+    answers = []
+    with vcr_.use_cassette("c", record_mode="none", **options) as cassette:
+        assert isinstance(getattr(cassette, "_harness_replay_index", None), ReplayIndex) == indexed
+        for request in incoming:
+            try:
+                if not cassette.can_play_response_for(request):
+                    raise CannotOverwriteExistingCassetteException(cassette=cassette, failed_request=request)
+                answers.append(cassette.play_response(request)["body"]["string"])
+            except CannotOverwriteExistingCassetteException as exc:
+                answers.append(type(exc).__name__)
+    return answers
+
+
+def test_a_lookup_does_not_scan(tmp_path, monkeypatch):
+    write(tmp_path, traffic(300))
+    calls = []
+    original = vcr.cassette.requests_match
+    monkeypatch.setattr(vcr.cassette, "requests_match", lambda *a: calls.append(1) or original(*a))
+    incoming = [doc_to_request(item["request"]) for item in reversed(traffic(300))]
+    answers = replay(tmp_path, incoming)
+    assert answers == [f'{{"n":{n}}}'.encode() for n in reversed(range(300))]
+    assert calls == []  # every answer came from the index
+    assert replay(tmp_path, incoming[:5], indexed=False) == answers[:5]
+    assert len(calls) > 300  # vcrpy alone scans
+
+
+def test_same_answers_as_vcrpy_for_repeats_misses_and_play_once(tmp_path):
+    recorded = [exchange("GET", f"{ROOT}/accounts", response_body={"page": n}) for n in range(3)]
+    recorded += [exchange("POST", f"{ROOT}/accounts", request_body={"name": "a"}, status=204, response_body="")]
+    write(tmp_path, recorded)
+    get = vcr_request("GET", f"{ROOT}/accounts")
+    post = vcr_request("POST", f"{ROOT}/accounts", {"name": "a"})
+    other = vcr_request("GET", f"{ROOT}/contacts")
+    sequence = [get, post, get, other, get, get, post]
+    with_index = replay(tmp_path, sequence)
+    assert with_index == replay(tmp_path, sequence, indexed=False)
+    assert with_index == [b'{"page":0}', b"", b'{"page":1}', "CannotOverwriteExistingCassetteException",
+                          b'{"page":2}', "CannotOverwriteExistingCassetteException",
+                          "CannotOverwriteExistingCassetteException"]
+    repeats = replay(tmp_path, sequence, allow_playback_repeats=True)
+    assert repeats == replay(tmp_path, sequence, indexed=False, allow_playback_repeats=True)
+    assert repeats[:3] == [b'{"page":0}', b"", b'{"page":0}']
+
+
+def test_rewind_starts_over_and_later_recordings_are_indexed(tmp_path):
+    write(tmp_path, traffic(3))
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    first = doc_to_request(traffic(1)[0]["request"])
+    with vcr_.use_cassette("c", record_mode="none") as cassette:
+        assert cassette.play_response(first)["body"]["string"] == b'{"n":0}'
+        assert not cassette.can_play_response_for(first)
+        cassette.rewind()
+        assert cassette.can_play_response_for(first)
+        # an interaction appended in the session (what recording does) is found too
+        late = vcr_request("GET", f"{ROOT}/late")
+        cassette.append(late, doc_to_response(exchange(response_body={"late": True})["response"]))
+        assert cassette.play_response(vcr_request("GET", f"{ROOT}/late"))["body"]["string"] == b'{"late":true}'
+
+
+def test_other_matchers_keep_vcrpys_scan(tmp_path):
+    write(tmp_path, traffic(2))
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    with vcr_.use_cassette("c", record_mode="none", match_on=("method", "uri")) as cassette:
+        assert getattr(cassette, "_harness_replay_index", None) is None
+        request = doc_to_request(traffic(2)[1]["request"])
+        assert cassette.play_response(request)["body"]["string"] == b'{"n":1}'

@@ -259,6 +259,11 @@ def compare(csdl: Path, dialect: str, one: str, workdir: Path, cli: Path | None,
     if cli is not None:
         node = [shutil.which("node") or "node", f"--max-old-space-size={args.peer_heap_mb}", str(cli)]
         print(f"odata-openapi3 ({PEER_PACKAGE}) on {csdl.name}:")
+        raw = csdl.read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):  # the peer takes a UTF-8 byte order mark for JSON: give it none
+            csdl = workdir / f"{stem}_no_bom.xml"
+            csdl.write_bytes(raw[3:])
+            print("  (input without its UTF-8 byte order mark, which odata-openapi3 cannot read)")
         peer_all = measure([*node, "--skipBatchPath", "-t", str(workdir / f"{stem}_peer_all.json"), str(csdl)],
                            args.timeout, workdir)
         _report("convert all (--skipBatchPath)", peer_all, workdir / f"{stem}_peer_all.json")

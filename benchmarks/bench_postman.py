@@ -1,7 +1,8 @@
-"""Collection run speed: the harness's runner vs Newman on the same 500-request collection.
+"""Collection run speed: the harness's runner vs Newman on the same collections, and CLI start-up.
 
-Builds a collection of 100 folders × 5 Dataverse requests (create, get by key, query, update,
-delete; two ``pm.test`` assertions each, 1,000 in all) and runs it against one simulator started
+Builds collections of N folders × 5 Dataverse requests (create, get by key, query, update,
+delete; two ``pm.test`` assertions each) — by default 4 folders (20 requests, where process
+start-up dominates) and 100 folders (500 requests) — and runs each against one simulator started
 as its own process (``python -m simulator --port 0``), so neither runner shares a GIL with the
 server. Per round, in turn:
 
@@ -9,16 +10,19 @@ server. Per round, in turn:
 * ``harness run`` as a subprocess (``--target none -r json``: like for like, process start to exit),
 * the harness's ``CollectionRunner`` in this process (no process start, no report).
 
-Every run must pass all 1,000 assertions (checked). Prints the median wall time of each and the
-ratios to Newman.
+Every run must pass all its assertions (checked). Prints the median wall time of each and the
+ratios to Newman (target: ``harness run`` ≤ 0.5× at both sizes). It also times ``harness --help``
+and ``harness run --help`` against a bare ``python -c pass`` measured alongside (target: ≤ 150 ms
+on an idle machine; the bare interpreter's figure shows how loaded the machine was).
 
-    .venv/bin/python benchmarks/bench_postman.py [--groups 100] [--rounds 3]
+    .venv/bin/python benchmarks/bench_postman.py [--groups 4,100] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -33,6 +37,8 @@ from harness.postman import CollectionRunner, load_collection
 
 REPO = Path(__file__).resolve().parents[1]
 NEWMAN = REPO / "node_modules" / ".bin" / "newman"
+# processes run as an installed harness does: with cached bytecode (.pyc)
+INSTALLED_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 
 
@@ -155,7 +161,7 @@ def run_harness_cli(collection: Path, environment: Path, tag: str, work: Path) -
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "harness.cli", "run", str(collection), "-e", str(environment),
                     "--env-var", f"runTag={tag}", "--target", "none", "-r", "json", "--reporter-json-export",
-                    str(report)], cwd=work, capture_output=True, check=False)
+                    str(report)], cwd=work, capture_output=True, check=False, env=INSTALLED_ENV)
     elapsed = time.perf_counter() - start
     return elapsed, passed_assertions(json.loads(report.read_text()))
 
@@ -170,30 +176,58 @@ def run_harness_in_process(collection: Path, environment: Path, tag: str) -> tup
     return elapsed, (stats["total"], stats["failed"])
 
 
+def start_up(rounds: int) -> dict[str, float]:
+    """Median wall time (s) of `harness --help`, `harness run --help` and a bare interpreter."""
+    commands = {"python -c pass": [sys.executable, "-c", "pass"],
+                "harness --help": [sys.executable, "-m", "harness.cli", "--help"],
+                "harness run --help": [sys.executable, "-m", "harness.cli", "run", "--help"]}
+    env = INSTALLED_ENV
+    for command in commands.values():  # warm: write the bytecode once
+        subprocess.run(command, cwd=REPO, capture_output=True, env=env, check=True)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(max(rounds, 5)):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, cwd=REPO, capture_output=True, env=env, check=True)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--groups", type=int, default=100, help="folders of 5 requests (default 100 = 500 requests)")
+    parser.add_argument("--groups", default="4,100",
+                        help="comma-separated sizes in folders of 5 requests (default 4,100 = 20 and 500 requests)")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each runner; medians are printed")
     args = parser.parse_args(argv)
     if not NEWMAN.exists():
         raise SystemExit(f"{NEWMAN} is missing: run `npm ci` in {REPO}")
-    expected = (args.groups * 10, 0)
+    starts = start_up(args.rounds)
+    print("start-up, median wall time:")
+    for name, value in starts.items():
+        print(f"  {name:<19} {value * 1000:6.0f} ms")
+    for groups in (int(g) for g in str(args.groups).split(",") if g.strip()):
+        bench_size(groups, args.rounds)
+    return 0
+
+
+def bench_size(groups: int, rounds: int) -> None:
+    expected = (groups * 10, 0)
     process, urls = start_simulator()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-postman-") as tmp:
             work = Path(tmp)
             collection = work / "bench.postman_collection.json"
-            collection.write_text(json.dumps(build_collection(args.groups)))
+            collection.write_text(json.dumps(build_collection(groups)))
             environment = work / "bench.postman_environment.json"
             environment.write_text(json.dumps({"name": "bench", "values": [
                 {"key": "webapi", "value": urls["crm_api"], "enabled": True},
                 {"key": "token", "value": get_token(urls), "type": "secret", "enabled": True}]}))
             times: dict[str, list[float]] = {"newman": [], "harness run": [], "CollectionRunner": []}
-            for round_ in range(args.rounds):
+            for round_ in range(rounds):
                 for name, run in (("newman", lambda t: run_newman(collection, environment, t, work)),
                                   ("harness run", lambda t: run_harness_cli(collection, environment, t, work)),
                                   ("CollectionRunner", lambda t: run_harness_in_process(collection, environment, t))):
-                    tag = f"B{round_}{name[:2].upper()}"
+                    tag = f"B{groups}R{round_}{name[:2].upper()}"
                     elapsed, outcome = run(tag)
                     if outcome != expected:
                         raise SystemExit(f"{name}: {outcome[0]} assertions, {outcome[1]} failed (expected "
@@ -203,15 +237,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         process.terminate()
         process.wait(timeout=10)
-    requests_total = args.groups * 5
+    requests_total = groups * 5
     medians = {name: statistics.median(values) for name, values in times.items()}
-    print(f"\n{requests_total} requests, {expected[0]} assertions, median of {args.rounds} round(s):")
+    print(f"\n{requests_total} requests, {expected[0]} assertions, median of {rounds} round(s):")
     for name, value in medians.items():
         print(f"  {name:<17} {value:6.2f} s  ({value / requests_total * 1000:5.1f} ms/request)")
     newman = medians["newman"]
-    print(f"ratio harness run / newman:       {medians['harness run'] / newman:.2f}x")
-    print(f"ratio CollectionRunner / newman:  {medians['CollectionRunner'] / newman:.2f}x")
-    return 0
+    print(f"ratio harness run / newman ({requests_total} requests):       {medians['harness run'] / newman:.2f}x")
+    print(f"ratio CollectionRunner / newman ({requests_total} requests):  {medians['CollectionRunner'] / newman:.2f}x\n",
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from harness.settings import TargetSettings, load_settings
 # Keys the client cannot read from a create response header (F&O and BC answer with a body).
 ENTITY_KEYS: dict[str, dict[str, list[str]]] = {
     "crm": {"accounts": ["accountid"], "contacts": ["contactid"], "tasks": ["activityid"]},
-    "fno": {"CustomersV3": ["dataAreaId", "CustomerAccount"], "VendorsV2": ["dataAreaId", "VendorAccount"],
+    "fno": {"CustomersV3": ["dataAreaId", "CustomerAccount"], "CustomerGroups": ["dataAreaId", "CustomerGroupId"], "VendorsV2": ["dataAreaId", "VendorAccount"],
             "SalesOrderHeadersV2": ["dataAreaId", "SalesOrderNumber"],
             "SalesOrderLines": ["dataAreaId", "InventoryLotId"]},
     "bc": {},

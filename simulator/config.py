@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from simulator.limits import ServiceLimits, default_service_limits
+from simulator.service_limits import ServiceLimits, default_service_limits
 
 # Microsoft's public first-party client id that real Dataverse Postman collections use for ROPC.
 PUBLIC_CLIENT_ID = "51f81489-12ee-4a9e-aaae-a2591f45987d"

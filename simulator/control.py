@@ -22,6 +22,8 @@ import json
 
 from simulator.faults import Fault as FaultSpec
 from simulator.faults import FaultInjector, FaultMiddleware, FaultSpecError
+from simulator.limits import RequestLimits
+from simulator.odata import json_body
 from simulator.throttling import ServiceProtection, ServiceProtectionMiddleware
 
 PREFIX = "/_sim/"
@@ -40,9 +42,9 @@ async def _read_json(receive):
     if not raw:
         return {}
     try:
-        return json.loads(raw)
+        return json_body.loads(raw)
     except ValueError as exc:
-        raise FaultSpecError(f"the body is not valid JSON ({exc.msg} at position {exc.pos})") from None
+        raise FaultSpecError(f"the body is not valid JSON ({exc})") from None
 
 
 async def _send_json(send, status: int, payload) -> None:
@@ -130,10 +132,10 @@ class ControlEndpoint:
 
 
 def wrap_service(app, host: str, faults: FaultInjector, protection: ServiceProtection):
-    """Control API → service protection → fault injection → the service app.
+    """Control API → request limits (simulator/limits.py) → service protection → fault injection → the app.
 
     Protection sits outside the faults so an injected slow or failing request still counts against
     the caller's budget and holds a concurrency slot, as a slow request on the real service would.
     """
     protected = ServiceProtectionMiddleware(FaultMiddleware(app, host, faults), host, protection)
-    return ControlEndpoint(protected, host, faults, protection)
+    return ControlEndpoint(RequestLimits(protected, host), host, faults, protection)

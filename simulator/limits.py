@@ -1,54 +1,64 @@
-"""Service-protection limits as data: what each simulated host allows (enforced by :mod:`simulator.throttling`).
+"""Request size limits answered in each host's own error shape, before any service code runs.
 
-Kept apart from the middleware so that :mod:`simulator.config`, the ground floor, can hold them
-without importing any HTTP code.
+Two layers used to cut a huge request short with no service involved: h11 (uvicorn's HTTP parser)
+drops a connection whose request head is larger than 16 KB by default (a 1 MB ``Authorization``
+header, a 64 KB request line) with a plain-text ``400 Invalid HTTP request received.``, and nothing
+bounded the URL. Now:
+
+* :data:`MAX_REQUEST_HEAD` is the h11 limit the server is started with (simulator/server.py), so
+  a large token reaches the service, which refuses it like any bad token (401 and its challenge);
+* :class:`RequestLimits` answers a request target longer than :data:`MAX_URL` with 414 in the
+  host's shape. Dataverse documents 32 KB (32,768 characters) for a GET URL (reference
+  dataverse.md §0, doc S8); F&O and Business Central document no figure, so the same bound applies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import json
+
+from simulator.family_errors import error_reply, send_reply
+
+MAX_URL = 32_768
+MAX_REQUEST_HEAD = 8 * 1024 * 1024  # h11_max_incomplete_event_size: 8 MiB of request line + headers
+URL_TOO_LONG = "The request URL is too long: it has {length} characters and the limit is {limit}."
 
 
-@dataclass
-class ServiceLimits:
-    """The limits of one simulated host; the defaults are the documented production values."""
+def _fno_body(message: str) -> bytes:
+    from simulator.fno.errors import error_body
+    from simulator.odata.errors import ODataProblem
 
-    requests: int = 6000  # per user per window
-    window: float = 300.0  # seconds, sliding
-    concurrent: int = 52  # requests in flight per user
-    execution_seconds: float | None = 1200.0  # combined execution time per window (None: not enforced)
-    queue: int = 0  # requests over ``concurrent`` that wait instead of failing (Business Central: 95)
-    queue_timeout: float = 480.0  # a queued request gives up with 503 after this long (BC: 8 minutes)
-
-    def update(self, **changes) -> None:
-        known = {f.name for f in fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise ValueError(f"unknown service-protection setting(s): {', '.join(unknown)}; "
-                             f"known: {', '.join(sorted(known))}")
-        for name, value in changes.items():
-            setattr(self, name, value)
-        self.validate()
-
-    def validate(self) -> None:
-        if not isinstance(self.requests, int) or self.requests < 1:
-            raise ValueError("requests must be a positive integer")
-        if not isinstance(self.concurrent, int) or self.concurrent < 1:
-            raise ValueError("concurrent must be a positive integer")
-        if not isinstance(self.queue, int) or self.queue < 0:
-            raise ValueError("queue must be a non-negative integer")
-        for name in ("window", "queue_timeout"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive number of seconds")
-        if self.execution_seconds is not None and (
-                not isinstance(self.execution_seconds, int | float) or self.execution_seconds <= 0):
-            raise ValueError("execution_seconds must be a positive number of seconds or null")
+    problem = ODataProblem(414, "", message, "request")
+    return json.dumps(error_body(problem), separators=(",", ":")).encode()
 
 
-def default_service_limits() -> dict[str, ServiceLimits]:
-    """Documented defaults per host: Dataverse and F&O alike; BC with 5 concurrent + a queue of 95."""
-    return {"crm": ServiceLimits(), "fno": ServiceLimits(),
-            "bc": ServiceLimits(concurrent=5, execution_seconds=None, queue=95)}
+def limit_reply(host: str, status: int, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The host's error reply; F&O's carries its ``innererror`` envelope (simulator/fno/errors.py)."""
+    code = {"crm": "0x80060888", "bc": "BadRequest_InvalidRequestUrl"}.get(host)
+    status, headers, body = error_reply(host, status, message, code=code)
+    if host == "fno":
+        body = _fno_body(message)
+        headers = [(k, v) for k, v in headers if k != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+    return status, headers, body
 
-__all__ = ["ServiceLimits", "default_service_limits"]
+
+class RequestLimits:
+    """Raw ASGI guard in front of one host's stack."""
+
+    def __init__(self, app, host: str):
+        self.app = app
+        self.host = host
+
+    def __getattr__(self, name: str):
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            length = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
+            if scope.get("query_string"):
+                length += 1  # the "?"
+            if length > MAX_URL:
+                await send_reply(send, limit_reply(self.host, 414, URL_TOO_LONG.format(length=length,
+                                                                                         limit=MAX_URL)))
+                return
+        await self.app(scope, receive, send)

@@ -22,6 +22,7 @@ import uvicorn
 from simulator.app import build_apps
 from simulator.config import SimConfig
 from simulator.faults import FaultInjector
+from simulator.limits import MAX_REQUEST_HEAD
 from simulator.throttling import ServiceProtection
 from simulator.tls import LocalCA
 
@@ -109,8 +110,14 @@ class SimulatorServer:
         if self.tls:
             self._prepare_tls()
         by_service: dict[str, socket.socket] = {}
-        for name in SERVICES:
-            by_service[name] = _bind(self.host, self.ports[name])
+        try:
+            for name in SERVICES:
+                by_service[name] = _bind(self.host, self.ports[name])
+        except OSError:  # e.g. a port in use or not allowed: release the ones already bound
+            for sock in by_service.values():
+                sock.close()
+            self._remove_keys()
+            raise
         self._sockets = list(by_service.values())
         for name, sock in by_service.items():
             port = sock.getsockname()[1]
@@ -131,7 +138,8 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         dispatcher = self._prepare()
         uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on",
-                                   access_log=False, timeout_keep_alive=30, **self._ssl_options)
+                                   access_log=False, timeout_keep_alive=30,
+                                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **self._ssl_options)
         self._server = uvicorn.Server(uv_config)
         self._thread = threading.Thread(target=self._run, name="dynamics-simulator", daemon=True)
         self._thread.start()
@@ -151,7 +159,8 @@ class SimulatorServer:
         dispatcher = self._prepare()
         if self.on_ready is not None:
             self.on_ready()
-        uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on", **self._ssl_options)
+        uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on",
+                                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **self._ssl_options)
         self._server = uvicorn.Server(uv_config)
         try:
             asyncio.run(self._server.serve(sockets=self._sockets))

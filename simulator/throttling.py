@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
-import json
 import math
 import threading
 import time
@@ -31,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from starlette.datastructures import MutableHeaders
 
 from simulator.family_errors import error_reply, send_reply
-from simulator.limits import ServiceLimits, default_service_limits
+from simulator.odata import json_body
+from simulator.service_limits import ServiceLimits, default_service_limits
 
 BURST_HEADER = "x-ms-ratelimit-burst-remaining-xrm-requests"
 TIME_HEADER = "x-ms-ratelimit-time-remaining-xrm-requests"
@@ -74,7 +74,7 @@ def user_of(headers: list[tuple[bytes, bytes]]) -> str:
             break
         try:
             payload = segments[1] + "=" * (-len(segments[1]) % 4)
-            claims = json.loads(base64.urlsafe_b64decode(payload))
+            claims = json_body.loads(base64.urlsafe_b64decode(payload))
         except (ValueError, TypeError):
             break
         if isinstance(claims, dict):

@@ -16,12 +16,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.contract.errors import ContractError
 from harness.errors import HarnessError
-from harness.metadata import CsdlModel, diff_metadata, parse_csdl
 from harness.metadata.dialects import CHOICES
 from harness.odata.dialects import BY_ROOT
+
+if TYPE_CHECKING:
+    from harness.metadata import CsdlModel
 
 TARGET_PREFIXES = ("sim:", "live:")
 
@@ -49,6 +52,8 @@ def fetch_bytes(target: str, root: str, env_file: str | None) -> tuple[bytes, st
 
 def load_source(source: str, env_file: str | None) -> tuple[CsdlModel, str | None]:
     """(parsed model, root name if the source was a target reference)."""
+    from harness.metadata import parse_csdl
+
     if is_target_reference(source):
         target, _, root = source.partition(":")
         content, _ = fetch_bytes(target, root, env_file)
@@ -104,6 +109,8 @@ def fetch_command(target: str, root: str, out: str | None, env_file: str | None)
 
 
 def diff_command(old: str, new: str, json_out: str | None, fail_on: str, env_file: str | None) -> int:
+    from harness.metadata import diff_metadata
+
     old_model, _ = load_source(old, env_file)
     new_model, _ = load_source(new, env_file)
     report = diff_metadata(old_model, new_model)

@@ -221,6 +221,13 @@ def plan_run(options: TestOptions) -> Plan:
     args: list[str] = []
     if options.run_suites:
         args.append(str(suites))
+    elif not collections:
+        raise HarnessError("--no-suites: no Postman collections to run (collections/ is missing; "
+                           "pass --collections PATH)")
+    else:
+        # Named explicitly: with no path at all pytest would fall back to pytest.ini's testpaths (the
+        # whole project test suite) and the collections would only be added to it.
+        args += [str(path) for path in collections]
     args += ["--rootdir", str(REPO_ROOT)] + (["-c", str(INI_FILE)] if INI_FILE.is_file() else [])
     args += ["--target", options.target, "--run-id", run_id, "--harness-summary",
              "--summary-json", str(reports["summary"]), "--junitxml", str(reports["junit"]),

@@ -9,20 +9,44 @@ Against the simulator the suite is `tests/contract/test_contract.py`; `harness.c
 the `$metadata` beside recorded cassettes; `harness metadata check-cassettes` runs the offline check.
 """
 
-from harness.contract.baseline import Baseline, KnownIssue
-from harness.contract.build import Contract, build_contract
-from harness.contract.cassettes import CassetteMismatch, CassetteReport, validate_cassettes
-from harness.contract.document import RESERVED_KEY_PREFIX, contract_document, keep_methods, pin_path_parameter
-from harness.contract.errors import ContractError
-from harness.contract.metadata import dialect_of, fetch_metadata
-from harness.contract.runner import ContractRunner
-from harness.contract.schema import (
-    CHECKS,
-    DEFAULT_MAX_EXAMPLES,
-    DEFAULT_SEED,
-    GenerationSettings,
-    load_schema,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> module: imported on first use (PEP 562), so `harness --help` does not pay for this package
+_EXPORTS = {
+    "Baseline": "harness.contract.baseline",
+    "KnownIssue": "harness.contract.baseline",
+    "Contract": "harness.contract.build",
+    "build_contract": "harness.contract.build",
+    "CassetteMismatch": "harness.contract.cassettes",
+    "CassetteReport": "harness.contract.cassettes",
+    "validate_cassettes": "harness.contract.cassettes",
+    "RESERVED_KEY_PREFIX": "harness.contract.document",
+    "contract_document": "harness.contract.document",
+    "keep_methods": "harness.contract.document",
+    "pin_path_parameter": "harness.contract.document",
+    "ContractError": "harness.contract.errors",
+    "dialect_of": "harness.contract.metadata",
+    "fetch_metadata": "harness.contract.metadata",
+    "ContractRunner": "harness.contract.runner",
+    "CHECKS": "harness.contract.schema",
+    "DEFAULT_MAX_EXAMPLES": "harness.contract.schema",
+    "DEFAULT_SEED": "harness.contract.schema",
+    "GenerationSettings": "harness.contract.schema",
+    "load_schema": "harness.contract.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Baseline",

@@ -5,11 +5,32 @@
     report = diff_metadata(old_model, new_model)  # .to_json() / .to_text()
 """
 
-from .diff import Change, MetadataDiff, diff_metadata
-from .errors import MetadataError, OpenApiOptionError
-from .model import CsdlModel
-from .openapi import to_openapi
-from .parser import parse_csdl
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> module: imported on first use (PEP 562), so `harness --help` does not pay for this package
+_EXPORTS = {
+    "Change": "harness.metadata.diff",
+    "MetadataDiff": "harness.metadata.diff",
+    "diff_metadata": "harness.metadata.diff",
+    "MetadataError": "harness.metadata.errors",
+    "OpenApiOptionError": "harness.metadata.errors",
+    "CsdlModel": "harness.metadata.model",
+    "to_openapi": "harness.metadata.openapi",
+    "parse_csdl": "harness.metadata.parser",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Change",

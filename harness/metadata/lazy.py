@@ -8,8 +8,9 @@ builder reads —
 
 - the selected sets and their entity types,
 - base types, and the types of structural properties (complex, enum, type definitions), recursively,
-- the sets their ``NavigationPropertyBinding``s point to and those sets' entity types (Dataverse
-  ``nav@odata.bind`` needs the target's key), BC's ``companies`` set (the company scope),
+- the sets their ``NavigationPropertyBinding``s point to and those sets' entity types with their
+  base types but not their properties' types (Dataverse ``nav@odata.bind`` reads only the target's
+  key), BC's ``companies`` set (the company scope),
 - the selected operation imports with their actions/functions and parameter/return types,
 - ``<Annotations>`` blocks that target any of the above —
 
@@ -175,33 +176,35 @@ class _Selection:
         self.index = index
         self.elements: dict[int, _Element] = {}
         self.children: dict[int, _Element] = {}
-        self.types: set[str] = set()
+        self.types: set[str] = set()  # included
+        self.deep: set[str] = set()  # included with the types of their properties
         self.followed: set[int] = set()
 
     def add_type(self, name: str, *, with_properties: bool = True) -> None:
+        """Include a type and its base types; with its properties' types too unless only its key is read."""
         qualified = self.index.qualify(name)
         element = self.index.types.get(qualified)
-        if element is None or qualified in self.types:
+        if element is None or qualified in (self.deep if with_properties else self.types):
             return
         self.types.add(qualified)
         self.elements[element.start] = element
+        if with_properties:
+            self.deep.add(qualified)
         base = element.attrs.get(b"BaseType")
         if base:
-            self.add_type(base.decode())
-        underlying = element.attrs.get(b"UnderlyingType")
-        if underlying:
-            self.add_type(underlying.decode())
+            self.add_type(base.decode(), with_properties=with_properties)
         if with_properties:
             for type_name in _PROPERTY_TYPE.findall(self.index.fragment(element)):
                 self.add_type(type_name.decode())
 
     def add_set(self, name: str, *, follow_bindings: bool) -> None:
+        """A selected set (its type in full, and its binding targets) or a binding target (only what
+        ``nav@odata.bind`` reads of it: the set and its entity type's key)."""
         element = self.index.children.get((b"EntitySet", name))
         if element is None:
             return
-        if element.start not in self.children:
-            self.children[element.start] = element
-            self.add_type(element.attrs.get(b"EntityType", b"").decode())
+        self.children[element.start] = element
+        self.add_type(element.attrs.get(b"EntityType", b"").decode(), with_properties=follow_bindings)
         if follow_bindings and element.start not in self.followed:  # a binding target chosen itself later
             self.followed.add(element.start)
             for target in _BINDING_TARGET.findall(self.index.fragment(element)):

@@ -10,53 +10,84 @@ Typical use::
                                                                          contains("name", "Bryan"))))
 """
 
-from harness.odata.batch import Batch, BatchPart, BatchResult
-from harness.odata.client import ODataClient, UnknownCreatedKeyWarning, dump_json
-from harness.odata.dialects import BUSINESS_CENTRAL, DATAVERSE, DIALECTS, FNO, Dialect
-from harness.odata.errors import (
-    ErrorDetails,
-    ODataConnectionError,
-    ODataError,
-    ODataProtocolError,
-    ODataUrlError,
-    parse_error_body,
-    redact_url,
-)
-from harness.odata.etags import (
-    ANY,
-    EntityTag,
-    etag_of,
-    if_match,
-    if_none_match,
-    is_weak,
-    parse_etag,
-    strong_match,
-    weak_match,
-)
-from harness.odata.filters import (
-    Expr,
-    all_,
-    and_,
-    any_,
-    contains,
-    endswith,
-    eq,
-    ge,
-    gt,
-    in_,
-    le,
-    lt,
-    ne,
-    not_,
-    or_,
-    startswith,
-)
-from harness.odata.keys import EntityRef, entity_path, format_key, parse_entity_id
-from harness.odata.literals import EnumValue, FnoEnum, Raw, literal, parse_literal
-from harness.odata.paths import validate_path
-from harness.odata.prefer import parse_preferences, prefer
-from harness.odata.query import Query, encode_params, normalize_query
-from harness.odata.response import ODataResponse, Page
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> module: imported on first use (PEP 562), so `harness --help` does not pay for this package
+_EXPORTS = {
+    "Batch": "harness.odata.batch",
+    "BatchPart": "harness.odata.batch",
+    "BatchResult": "harness.odata.batch",
+    "ODataClient": "harness.odata.client",
+    "UnknownCreatedKeyWarning": "harness.odata.client",
+    "dump_json": "harness.odata.client",
+    "BUSINESS_CENTRAL": "harness.odata.dialects",
+    "DATAVERSE": "harness.odata.dialects",
+    "DIALECTS": "harness.odata.dialects",
+    "FNO": "harness.odata.dialects",
+    "Dialect": "harness.odata.dialects",
+    "ErrorDetails": "harness.odata.errors",
+    "ODataConnectionError": "harness.odata.errors",
+    "ODataError": "harness.odata.errors",
+    "ODataProtocolError": "harness.odata.errors",
+    "ODataUrlError": "harness.odata.errors",
+    "parse_error_body": "harness.odata.errors",
+    "redact_url": "harness.odata.errors",
+    "ANY": "harness.odata.etags",
+    "EntityTag": "harness.odata.etags",
+    "etag_of": "harness.odata.etags",
+    "if_match": "harness.odata.etags",
+    "if_none_match": "harness.odata.etags",
+    "is_weak": "harness.odata.etags",
+    "parse_etag": "harness.odata.etags",
+    "strong_match": "harness.odata.etags",
+    "weak_match": "harness.odata.etags",
+    "Expr": "harness.odata.filters",
+    "all_": "harness.odata.filters",
+    "and_": "harness.odata.filters",
+    "any_": "harness.odata.filters",
+    "contains": "harness.odata.filters",
+    "endswith": "harness.odata.filters",
+    "eq": "harness.odata.filters",
+    "ge": "harness.odata.filters",
+    "gt": "harness.odata.filters",
+    "in_": "harness.odata.filters",
+    "le": "harness.odata.filters",
+    "lt": "harness.odata.filters",
+    "ne": "harness.odata.filters",
+    "not_": "harness.odata.filters",
+    "or_": "harness.odata.filters",
+    "startswith": "harness.odata.filters",
+    "EntityRef": "harness.odata.keys",
+    "entity_path": "harness.odata.keys",
+    "format_key": "harness.odata.keys",
+    "parse_entity_id": "harness.odata.keys",
+    "EnumValue": "harness.odata.literals",
+    "FnoEnum": "harness.odata.literals",
+    "Raw": "harness.odata.literals",
+    "literal": "harness.odata.literals",
+    "parse_literal": "harness.odata.literals",
+    "validate_path": "harness.odata.paths",
+    "parse_preferences": "harness.odata.prefer",
+    "prefer": "harness.odata.prefer",
+    "Query": "harness.odata.query",
+    "encode_params": "harness.odata.query",
+    "normalize_query": "harness.odata.query",
+    "ODataResponse": "harness.odata.response",
+    "Page": "harness.odata.response",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ANY", "BUSINESS_CENTRAL", "Batch", "BatchPart", "BatchResult", "DATAVERSE", "DIALECTS", "FNO", "Dialect", "EntityRef", "EntityTag",

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
+from harness.naming import TAG_RE
 from harness.odata.batch import Batch
 from harness.odata.dialects import Dialect
 from harness.odata.errors import (
@@ -37,7 +38,8 @@ from harness.odata.errors import (
 )
 from harness.odata.etags import ANY, etag_of, if_none_match
 from harness.odata.etags import if_match as if_match_header
-from harness.odata.filters import eq
+from harness.odata.filters import contains, eq
+from harness.odata.impersonation import caller_headers
 from harness.odata.keys import EntityRef, Key, as_guid, entity_path
 from harness.odata.literals import GUID_RE, EnumValue, format_datetime
 from harness.odata.operations import NO_KEY, function_path, operation_path, result_value
@@ -98,7 +100,8 @@ class ODataClient:
                  on_created: CreatedCallback | None = None,
                  entity_keys: Mapping[str, Sequence[str]] | None = None,
                  retry: RetryPolicy | bool | None = None, retry_stats: RetryStats | None = None,
-                 throttle: RateLimiter | None = None):
+                 throttle: RateLimiter | None = None, caller_id: str | None = None,
+                 caller_object_id: str | None = None):
         parts = urlsplit(api_root)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ODataUrlError("the API root must be an absolute http(s) URL", api_root)
@@ -117,6 +120,8 @@ class ODataClient:
         self.retry_stats = retry_stats or RetryStats()
         #: Client-side rate limit shared with other clients of the same target (harness/odata/throttle.py).
         self.throttle = throttle
+        #: Dataverse impersonation: every request runs as this user (harness/odata/impersonation.py).
+        self.caller_headers = caller_headers(caller_id, caller_object_id)
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -173,7 +178,7 @@ class ODataClient:
         lets a POST be retried after a lost response (it tells whether the record exists).
         """
         url = self.url_for(path, params, validate=validate)
-        merged: dict[str, str | None] = dict(ODATA_HEADERS)
+        merged: dict[str, str | None] = dict(ODATA_HEADERS) | self.caller_headers
         if body is not None:
             data = dump_json(body)
             merged["Content-Type"] = JSON_CONTENT_TYPE
@@ -267,7 +272,9 @@ class ODataClient:
         With retries on, a create whose response was lost is re-sent only after a read shows the
         record is not there: by its key when the body carries one (a client-generated Dataverse id,
         an F&O natural key) or by ``unique_field`` (a property whose value in ``body`` is unique,
-        e.g. a run-tagged name). If the read finds it, that read (200, the record) is returned.
+        e.g. a run-tagged name; without one, a body value carrying a run tag is used). The read
+        compares the value exactly (the services compare strings case-insensitively). If the read
+        finds it, that read (200, the record) is returned.
         """
         merged = dict(headers or {})
         preference = prefer(return_representation=True) if return_representation else None
@@ -283,10 +290,13 @@ class ODataClient:
 
     def _create_probe(self, entity_set: str, body: Mapping[str, Any], key_fields: Sequence[str] | None,
                       unique_field: str | None) -> Probe | None:
-        """A read that tells whether the record ``body`` describes already exists (see :meth:`create`)."""
+        """A read that tells whether the record ``body`` describes already exists (see :meth:`create`).
+
+        The read addresses the same parent as the create (BC ``companies(<id>)/customers``).
+        """
         if not isinstance(body, Mapping):
             return None
-        set_name = entity_set.rsplit("/", 1)[-1].split("(", 1)[0]
+        path, set_name = _collection_path(entity_set)
         fields = list(key_fields or self.entity_keys.get(set_name) or ())
         if not fields and self.dialect.key_named_after_entity_set:
             fields = [name for name in _primary_key_guesses(set_name) if name in body][:1]
@@ -294,13 +304,19 @@ class ODataClient:
             key: Any = {name: body[name] for name in fields} if len(fields) > 1 else body[fields[0]]
             if isinstance(key, str) and GUID_RE.match(key) and self.dialect.guid_primary_key:
                 key = as_guid(key)
-            return lambda: self._probe_key(set_name, key)
+            return lambda: self._probe_key(path, key)
+        if unique_field is None:
+            unique_field = next((name for name, value in body.items()
+                                 if isinstance(value, str) and TAG_RE.search(value) and "@" not in name), None)
         if unique_field and body.get(unique_field) is not None:
-            return lambda: self._probe_unique(set_name, unique_field, body[unique_field])
+            return lambda: self._probe_unique(path, unique_field, body[unique_field])
         return None
 
     def _probe_key(self, entity_set: str, key: Key) -> ODataResponse | None:
         found = self.retrieve(entity_set, key, raise_for_status=False)
+        if found.status == 404 and self.dialect.all_companies:  # F&O: maybe in another legal entity
+            found = self.retrieve(entity_set, key, query=Query(extra=dict(self.dialect.all_companies)),
+                                  raise_for_status=False)
         if found.status == 404:
             return None
         if not found.ok:
@@ -308,13 +324,22 @@ class ODataClient:
         return found
 
     def _probe_unique(self, entity_set: str, name: str, value: Any) -> ODataResponse | None:
-        rows = self.query(entity_set, Query(filter=eq(name, value), top=2)).value
-        if len(rows) != 1:
-            return None  # absent (or ambiguous: then re-sending is the caller's risk, as without retries)
-        row = rows[0]
-        fields = list(self.entity_keys.get(entity_set) or self.dialect.body_key_fields)
+        """The record whose ``name`` is exactly ``value``, found through its run tag when it has one.
+
+        ``eq`` on the service compares strings case-insensitively, so another record whose value
+        differs only in case would make the answer ambiguous; the rows are compared exactly here.
+        """
+        tag = TAG_RE.search(value) if isinstance(value, str) else None
+        condition = contains(name, tag.group(0)) if tag else eq(name, value)
+        search = Query(filter=condition, top=50, extra=dict(self.dialect.all_companies))
+        rows = [row for row in self.query(entity_set, search).value if row.get(name) == value]
+        if not rows or (len(rows) > 1 and not tag):
+            return None  # absent (or ambiguous and not ours: re-sending is the caller's risk, as without retries)
+        row = rows[0]  # several exact copies of a run-tagged value: the create has landed already
+        set_name = _collection_path(entity_set)[1]
+        fields = list(self.entity_keys.get(set_name) or self.dialect.body_key_fields)
         if not fields and self.dialect.key_named_after_entity_set:
-            fields = [k for k in _primary_key_guesses(entity_set) if k in row][:1]
+            fields = [k for k in _primary_key_guesses(set_name) if k in row][:1]
         if not fields or any(row.get(k) is None for k in fields):
             return None
         key: Any = {k: row[k] for k in fields} if len(fields) > 1 else row[fields[0]]
@@ -380,6 +405,8 @@ class ODataClient:
             ref = self._ref_from_body(entity_set, response, key_fields)
         if ref is None and fallback_key is not _NO_KEY:
             ref = EntityRef(entity_set, fallback_key)
+        if ref is not None:
+            ref = _under_parent(entity_set, ref)
         response.created = ref
         if self.on_created is None or not certain:
             return
@@ -483,6 +510,27 @@ class ODataClient:
             raise ODataProtocolError("WhoAmI did not return a UserId")
         return body
 
+    # ------------------------------------------------------------------ Dataverse query surface
+    def fetch_xml(self, entity_set: str, fetch: str, **options: Any) -> list[Any]:
+        """Rows of a FetchXML query, every page followed by its paging cookie (harness/odata/fetchxml.py)."""
+        from harness.odata.fetchxml import fetch_xml
+        return fetch_xml(self, entity_set, fetch, **options)
+
+    def iter_fetch_pages(self, entity_set: str, fetch: str, **options: Any) -> Iterator[Any]:
+        """FetchXML pages one by one (``FetchPage``: rows, ``more_records``, decoded cookie)."""
+        from harness.odata.fetchxml import iter_fetch_pages
+        return iter_fetch_pages(self, entity_set, fetch, **options)
+
+    def track_changes(self, entity_set: str, query: Query | None = None, **options: Any) -> Any:
+        """First read with ``Prefer: odata.track-changes`` (harness/odata/change_tracking.py)."""
+        from harness.odata.change_tracking import track_changes
+        return track_changes(self, entity_set, query, **options)
+
+    def changes_since(self, delta_link: str, **options: Any) -> Any:
+        """Rows changed and ids deleted since a delta link."""
+        from harness.odata.change_tracking import changes_since
+        return changes_since(self, delta_link, **options)
+
     def action(self, name: str, parameters: Mapping[str, Any] | None = None, *, entity_set: str | None = None,
                key: Key = NO_KEY, if_match: Any = None, **options: Any) -> ODataResponse:
         """POST an action (see :mod:`harness.odata.operations`); bound when ``entity_set`` (and ``key``) is given.
@@ -529,3 +577,21 @@ def _primary_key_guesses(entity_set: str) -> list[str]:
         stems.append(entity_set[:-1])
     stems.append(entity_set)
     return [f"{stem}id" for stem in stems]
+
+
+def _collection_path(entity_set: str) -> tuple[str, str]:
+    """``(path, set name)``: ``companies(1)/customers`` -> (``companies(1)/customers``, ``customers``)."""
+    path = entity_set.strip("/")
+    return path, path.rsplit("/", 1)[-1].split("(", 1)[0]
+
+
+def _under_parent(entity_set: str, ref: EntityRef) -> EntityRef:
+    """A created record's reference under the parent it was created in (BC ``companies(<id>)/``).
+
+    Business Central only serves company data below ``companies(<id>)``; a reference to the bare
+    ``customers(<id>)`` would be answered 400 ``Internal_CompanyNotFound`` (and never cleaned up).
+    """
+    parent, _, last = entity_set.strip("/").rpartition("/")
+    if parent and "/" not in ref.entity_set and ref.entity_set == last.split("(", 1)[0]:
+        return EntityRef(f"{parent}/{ref.entity_set}", ref.key)
+    return ref

@@ -74,6 +74,10 @@ class Dialect:
     error_correlation_pattern: str | None = None
     #: Unbound function that names the calling user (Dataverse ``WhoAmI``).
     whoami_path: str | None = None
+    #: Company data lives below ``<set>(<id>)/`` of this entity set (BC ``companies(<id>)/customers``).
+    company_parent: str | None = None
+    #: Query options that widen reads and writes to every company (F&O ``cross-company=true``).
+    all_companies: tuple[tuple[str, str], ...] = ()
 
     @property
     def create_returns_body_by_default(self) -> bool:
@@ -135,6 +139,7 @@ FNO = Dialect(
     company_scoped=False,
     leading_key_fields=("dataAreaId",),
     generic_error_messages=("An error has occurred.",),
+    all_companies=(("cross-company", "true"),),
 )
 
 BUSINESS_CENTRAL = Dialect(
@@ -162,6 +167,7 @@ BUSINESS_CENTRAL = Dialect(
     read_only_sets=frozenset({"companies"}),
     body_key_fields=("id",),
     error_correlation_pattern=r"\s+CorrelationId:\s+([0-9A-Fa-f-]{36})\.?\s*$",
+    company_parent="companies",
 )
 
 #: Dialects by their own name (dataverse, fno, business_central).

@@ -5,7 +5,11 @@ and time out. Retrying is right for those, but a retry must never change the out
 sent twice must not make two records. The rules, by what the first failure says about the request:
 
 * **Not processed**: the service refused it (429, 503) or it never left the client (connection
-  refused, connect timeout, token endpoint throttled or unreachable). Any method is retried.
+  refused, connect timeout, token endpoint throttled or unreachable). Any method is retried, except
+  that a ``POST`` counts a 429 or 503 as not processed only when the answer proves it: Dataverse's
+  service-protection 429s (error codes ``0x80072322``/``0x80072321``/``0x80072326``, documented as
+  refused before processing). Any other 429/503 to a create may come from a layer that answered after
+  the service committed, so it is treated as *outcome unknown* below (probe first).
 * **Outcome unknown**: the response was lost (connection reset after sending, read timeout) or a
   gateway failed in front of the service (502, 504). Retried only when sending again cannot differ
   from sending once:
@@ -52,6 +56,8 @@ UNKNOWN = "unknown"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # 4xx answers to a re-sent create that may mean "the first send already made it" (duplicate key).
 DUPLICATE_STATUSES = frozenset({400, 409, 412})
+# Dataverse service-protection error codes: the request was refused before it was processed.
+SERVICE_PROTECTION_CODES = frozenset({"0x80072322", "0x80072321", "0x80072326"})
 
 
 class OutcomeUnknownError(ODataConnectionError):
@@ -149,6 +155,17 @@ def classify_response(response: requests.Response, policy: RetryPolicy) -> Failu
         return None
     processed = NOT_PROCESSED if status in policy.not_processed_statuses else UNKNOWN
     return Failure(str(status), processed, parse_retry_after(response.headers.get("Retry-After")), response)
+
+
+def proves_not_processed(response: requests.Response) -> bool:
+    """Whether an error answer itself shows the service did not act on the request."""
+    if response.status_code != 429:
+        return False
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and str(error.get("code", "")).lower() in SERVICE_PROTECTION_CODES
 
 
 def classify_exception(exc: BaseException) -> Failure | None:
@@ -262,6 +279,8 @@ class Retrier:
                 failure = classify_response(response, policy)
                 if failure is None:
                     return response, None
+                if method == "POST" and failure.processed == NOT_PROCESSED and not proves_not_processed(response):
+                    failure.processed = UNKNOWN  # a create may have committed before the 429/503: probe first
             if failure.retry_after is not None and failure.reason in ("429", "token 429") \
                     and self.on_throttled is not None:
                 self.on_throttled(failure.retry_after)

@@ -8,13 +8,39 @@ request of each iteration into a pytest item.
 
 from __future__ import annotations
 
-from harness.postman.dynamic import DynamicValues
-from harness.postman.errors import CollectionError, UnresolvedVariableError
-from harness.postman.loader import load_collection, load_data_file, load_environment
-from harness.postman.model import Auth, Collection, Folder, RequestItem
-from harness.postman.report import ImportReport, ReportEntry
-from harness.postman.runner import CollectionRunner, ItemExecution, RunResult
-from harness.postman.variables import VariableResolver, VariableScope
+import importlib
+from typing import Any
+
+# name -> module: imported on first use (PEP 562), so `harness --help` does not pay for this package
+_EXPORTS = {
+    "DynamicValues": "harness.postman.dynamic",
+    "CollectionError": "harness.postman.errors",
+    "UnresolvedVariableError": "harness.postman.errors",
+    "load_collection": "harness.postman.loader",
+    "load_data_file": "harness.postman.loader",
+    "load_environment": "harness.postman.loader",
+    "Auth": "harness.postman.model",
+    "Collection": "harness.postman.model",
+    "Folder": "harness.postman.model",
+    "RequestItem": "harness.postman.model",
+    "ImportReport": "harness.postman.report",
+    "ReportEntry": "harness.postman.report",
+    "CollectionRunner": "harness.postman.runner",
+    "ItemExecution": "harness.postman.runner",
+    "RunResult": "harness.postman.runner",
+    "VariableResolver": "harness.postman.variables",
+    "VariableScope": "harness.postman.variables",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Auth",

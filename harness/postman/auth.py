@@ -2,9 +2,10 @@
 
 Auth is applied after the pre-request scripts and after variable substitution, and it replaces
 an ``Authorization`` header a script may have set (bearer, basic, oauth2 with a token). Bearer,
-basic and apikey follow postman-runtime. OAuth2 asks the harness's token provider (a callable
-taking the oauth2 parameters and returning an access token) and, without one, falls back to the
-exported ``accessToken`` — which Newman does too, and which is usually empty.
+basic and apikey follow postman-runtime. OAuth2 does what Newman does — the exported
+``accessToken``, else the request goes out as the scripts left it — unless a token provider is
+given (``harness run --oauth2 fetch``, the pytest plugin): then the provider signs in, except for
+a request that already carries an ``Authorization`` header for a host the target does not own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.postman.model import SUPPORTED_AUTH, Auth
 from harness.postman.variables import VariableResolver
@@ -22,6 +24,31 @@ TokenProvider = Callable[[dict[str, Any]], str]
 def _remove_header(headers: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     lowered = name.lower()
     return [h for h in headers if str(h.get("key", "")).lower() != lowered]
+
+
+def _request_url(url: dict[str, Any] | str) -> str:
+    if isinstance(url, str):
+        return url
+    return str(url.get("raw") or "")
+
+
+def _keeps_own_authorization(headers: list[dict[str, Any]], url: dict[str, Any] | str,
+                             token_provider: TokenProvider, warnings: list[str]) -> bool:
+    """A request whose script (or headers) set ``Authorization`` keeps it unless the target owns its host.
+
+    The harness's providers sign in to the target's hosts; replacing a header a pre-request script
+    computed for some other host would send that host the target's token and drop the script's.
+    """
+    owns = getattr(token_provider, "owns", None)
+    if owns is None or not any(str(h.get("key", "")).lower() == "authorization" for h in headers):
+        return False
+    address = _request_url(url)
+    if owns(address):
+        return False
+    host = urlsplit(address if "://" in address else f"http://{address}").netloc or address
+    warnings.append(f"oauth2 auth: kept the Authorization header the request set: {host} is not a host of the "
+                    "target, so the harness's token is not sent there")
+    return True
 
 
 def resolve_auth(auth: Auth, resolver: VariableResolver, item_path: str) -> dict[str, Any]:
@@ -65,7 +92,7 @@ def apply_auth(auth: Auth | None, request: dict[str, Any], resolver: VariableRes
                 headers.append({"key": str(key), "value": value, "system": True})
     elif auth.type == "oauth2":
         token = None
-        if token_provider is not None:
+        if token_provider is not None and not _keeps_own_authorization(headers, url, token_provider, warnings):
             token = token_provider(params)
         if not token:
             token = params.get("accessToken")

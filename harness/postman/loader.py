@@ -54,12 +54,45 @@ def _read_text(path: Path, what: str) -> str:
         raise CollectionError(f"the {what} file is not valid UTF-8", file=str(path), line=line) from None
 
 
+# Folders inside folders: Postman has no documented limit, but a tree this deep is a generated or
+# corrupted file; refusing it with one message beats a RecursionError traceback.
+MAX_FOLDER_DEPTH = 100
+
+
 def _parse_json(text: str, source: str, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CollectionError(f"invalid JSON in the {what} (line {exc.lineno}, column {exc.colno}): {exc.msg}",
                               file=source, line=exc.lineno) from None
+    except RecursionError:
+        raise CollectionError(f"the {what} is nested too deeply to read (JSON arrays and objects inside each "
+                              f"other past about {2 * MAX_FOLDER_DEPTH} levels; folders may be nested at most "
+                              f"{MAX_FOLDER_DEPTH} deep)", file=source, line=_deep_line(text)) from None
+
+
+def _deep_line(text: str, limit: int = 2 * MAX_FOLDER_DEPTH) -> int | None:
+    """The line where JSON nesting first goes past ``limit`` (strings skipped), found without recursion."""
+    depth, quoted, escaped, line = 0, False, False, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif quoted:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return None
 
 
 class _LineFinder:
@@ -235,6 +268,10 @@ def _parse_items(items: list, parent: Node, folder_path: tuple[str, ...], source
         if "item" in data:
             if not isinstance(data["item"], list):
                 raise CollectionError("folder 'item' must be an array", file=source, item_path=path, line=line)
+            if len(folder_path) >= MAX_FOLDER_DEPTH:
+                shown = "/".join((*folder_path[:3], "...", name))
+                raise CollectionError(f"folders are nested more than {MAX_FOLDER_DEPTH} deep; flatten the "
+                                      "collection", file=source, item_path=shown, line=line)
             folder = Folder(name=name, parent=parent, folder_path=(*folder_path, name), line=line)
             _fill_node(folder, data, path, source, finder, report, line)
             folder.items = _parse_items(data["item"], folder, (*folder_path, name), source, finder, report,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.auth import AuthError, TokenBroker
 from harness.settings.target import BC_AUDIENCE, TargetSettings
@@ -53,6 +54,15 @@ def oauth2_audience(params: Mapping[str, Any]) -> str:
     return ""
 
 
+def _host_of(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a malformed port: no target owns it
+        return ""
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
 class BrokerTokenProvider:
     """``postman_token_provider`` backed by the harness's :class:`TokenBroker` (Newman cannot do this).
 
@@ -73,6 +83,11 @@ class BrokerTokenProvider:
     def targets(self) -> Mapping[str, TargetSettings]:
         found = self._targets() if callable(self._targets) else self._targets
         return found or {}
+
+    def owns(self, url: str) -> bool:
+        """True when ``url`` is on the host (and port) of a configured target."""
+        wanted = _host_of(url)
+        return bool(wanted) and any(_host_of(t.url) == wanted for t in self.targets().values() if t.url)
 
     def __call__(self, params: dict[str, Any]) -> str:
         try:

@@ -40,7 +40,13 @@ from harness.postman.oauth2 import BrokerTokenProvider
 from harness.postman.report import WARNING
 from harness.postman.results import ItemExecution
 from harness.postman.runner import CollectionRunner
-from harness.postman.target import SIMULATOR_VARIABLES, needs_simulator, simulator_variables
+from harness.postman.target import (
+    SIMULATOR_VARIABLES,
+    live_variables,
+    needs_simulator,
+    referenced_variables,
+    simulator_variables,
+)
 from harness.postman.variables import VariableScope
 from harness.recording.naming import cassette_name
 from harness.recording.state import add_known_secrets
@@ -225,7 +231,16 @@ class CollectionSession:
                    *(v.key for v in self.collection.variables), *dotenv, *(k for row in self.data for k in row)}
         target = config.getoption("postman_target")
         harness_values: dict[str, Any] = {}
-        if target == "sim" or (target == "auto" and needs_simulator(self.collection, defined)):
+        live = _harness_target(config) == "live"
+        if target == "auto" and live and needs_simulator(self.collection, defined):
+            # `--target live`: the instance in .env, never a private simulator (nor a "live" label on it)
+            harness_values = live_variables(request.getfixturevalue("harness_targets"))
+            missing = sorted(referenced_variables(self.collection) & set(SIMULATOR_VARIABLES)
+                             - set(defined) - set(harness_values))
+            if missing:
+                raise HarnessError(f"--target live: the collection uses {', '.join(missing)}, which .env does "
+                                   "not configure (see collections/README.md, 'Variables the harness supplies')")
+        elif target == "sim" or (target == "auto" and needs_simulator(self.collection, defined)):
             try:
                 sim = request.getfixturevalue("sim")
             except pytest.FixtureLookupError:
@@ -307,20 +322,19 @@ def _skip(reason: str) -> None:
     raise pytest.skip.Exception(reason, _use_item_location=True)
 
 
-def _dotenv_values(config: pytest.Config) -> dict[str, str]:
-    option = config.getoption("postman_dotenv")
-    path = Path(option) if option else config.rootpath / ".env"
-    if not option and not path.is_file():
-        return {}
+def _harness_target(config: pytest.Config) -> str | None:
+    """The harness plugin's ``--target`` (``sim``/``live``), or None without the harness plugin."""
     try:
-        from harness.settings.envfile import read_env_file
-    except ImportError:  # pragma: no cover - settings package missing
-        from dotenv import dotenv_values
-        return {k: v for k, v in dotenv_values(path).items() if v is not None}
-    env = read_env_file(path)
-    if env.problems:
-        raise HarnessError("; ".join(str(p) for p in env.problems))
-    return dict(env.values)
+        return config.getoption("target")
+    except ValueError:
+        return None
+
+
+def _dotenv_values(config: pytest.Config) -> dict[str, str]:
+    """The ``.env`` layer, read as ``harness run`` reads it (harness.postman.dotenv_layer)."""
+    from harness.postman.dotenv_layer import dotenv_layer
+
+    return dotenv_layer(config.getoption("postman_dotenv"), config.rootpath / ".env", option="--postman-dotenv")
 
 
 class PostmanFile(pytest.Module):

@@ -31,6 +31,7 @@ class ReceivedResponse:
     time_ms: int
     size: int
     headers: list[tuple[str, str]] = field(default_factory=list)
+    body: str | None = None  # redacted (and shortened past MAX_BODY_PREVIEW), for the reports
 
 
 @dataclass

@@ -314,7 +314,8 @@ class CollectionRunner:
                                               time_ms=response_json["responseTime"],
                                               size=response_json["responseSize"],
                                               headers=redact_headers((h["key"], h["value"])
-                                                                     for h in response_json["header"]))
+                                                                     for h in response_json["header"]),
+                                              body=redact_body(response_json["body"]))
         return response_json
 
     def send_built(self, built: BuiltRequest, session: requests.Session, profile: dict | None = None

@@ -1,38 +1,34 @@
 """Static scan of script text for sandbox features the harness does not provide.
 
 A regex scan (comments and string literals removed first) is enough to warn before a run: it
-finds ``pm.visualizer``, ``pm.cookies.jar()``, ``pm.require``, ``require('moment')``, globals like
-``CryptoJS`` and legacy APIs. Legacy globals are reported only when the script does not declare
-a local of the same name (the Business Central collection declares ``const responseCode``).
+finds ``pm.visualizer``, ``pm.cookies.jar()``, ``pm.require``, ``require()`` of a module Postman's
+sandbox does not have, legacy APIs, and a top-level ``const``/``let`` of a sandbox name (the
+Business Central collection's ``const responseCode``), which fails the script with a SyntaxError in
+Newman and here.
 """
 
 from __future__ import annotations
 
 import re
 
-# Modules ``require()`` can give; anything else is reported.
-SHIMMED_MODULES = {"lodash", "uuid", "chai", "atob", "btoa", "buffer"}
+from harness.postman.sandbox.catalog import requirable_modules, scope_names
 
 # (feature key, regex, message). Feature keys are stable: tests and users filter on them.
 _UNSUPPORTED_APIS: list[tuple[str, str, str]] = [
     ("script:pm.visualizer", r"\bpm\.visualizer\b", "pm.visualizer is ignored (no visual output in a test run)"),
     ("script:pm.cookies.jar", r"\bpm\.cookies\.jar\s*\(", "pm.cookies.jar() is not implemented"),
     ("script:pm.vault", r"\bpm\.vault\b", "pm.vault is not implemented"),
-    ("script:pm.require", r"\bpm\.require\s*\(", "pm.require (Postman package library) is not implemented"),
+    ("script:pm.require", r"\bpm\.require\s*\(",
+     "pm.require (Postman package library) is not available: 'pm.require is not a function', as in Newman 6.2.2"),
     ("script:pm.execution.runRequest", r"\bpm\.execution\.runRequest\s*\(",
      "pm.execution.runRequest is not implemented"),
-    ("script:jsonSchema", r"\.jsonSchema\s*\(", "to.have.jsonSchema (Ajv) is not implemented"),
-    ("script:CryptoJS", r"\bCryptoJS\b", "CryptoJS is not available in the harness sandbox"),
-    ("script:xml2Json", r"\bxml2Json\s*\(", "xml2Json is not available in the harness sandbox"),
-    ("script:tv4", r"\btv4\b", "tv4 is not available in the harness sandbox"),
-    ("script:cheerio", r"\bcheerio\b", "cheerio is not available in the harness sandbox"),
-    ("script:Backbone", r"\bBackbone\b", "Backbone is not available in the harness sandbox"),
     ("script:pm.message", r"\bpm\.message\b", "pm.message (non-HTTP protocols) is not implemented"),
 ]
 
 _LEGACY_GLOBALS = ["responseBody", "responseCode", "responseHeaders", "responseTime", "responseCookies",
                    "tests", "environment", "globals", "data", "iteration"]
 
+_TOP_LEVEL_DECLARATION = re.compile(r"^(const|let)\s+([A-Za-z_$][\w$]*)", re.MULTILINE)
 _REQUIRE = re.compile(r"""\brequire\s*\(\s*(['"])([^'"]+)\1\s*\)""")
 _LEGACY_POSTMAN = re.compile(r"\bpostman\.(\w+)\s*\(")
 _DECLARED = r"(?:\b(?:var|let|const|function)\s+{name}\b|[,(]\s*{name}\s*[,)=])"
@@ -80,9 +76,16 @@ def scan_script(code: str) -> list[tuple[str, str, str]]:
             findings.append((severity, feature, message))
     for match in _REQUIRE.finditer(with_strings):
         module = match.group(2)
-        if module not in SHIMMED_MODULES:
+        if module not in requirable_modules():
             findings.append(("unsupported", f"script:require:{module}",
-                             f"require('{module}') is not available in the harness sandbox"))
+                             f"require('{module}') fails with \"Cannot find module\": Postman's sandbox has no "
+                             "such module"))
+    for match in _TOP_LEVEL_DECLARATION.finditer(bare):
+        name = match.group(2)
+        if name in scope_names():
+            findings.append(("warning", f"script:redeclared:{name}",
+                             f"top-level '{match.group(1)} {name}' redeclares a sandbox global: the script fails "
+                             f"with \"SyntaxError: Identifier '{name}' has already been declared\" (as in Newman)"))
     for match in _LEGACY_POSTMAN.finditer(bare):
         method = match.group(1)
         findings.append(("info", f"legacy:postman.{method}",

@@ -70,6 +70,35 @@ def simulator_variables(sim: Any) -> dict[str, str]:
     return values
 
 
+def live_variables(targets: Mapping[str, Any]) -> dict[str, str]:
+    """The same variable layer for the instance in ``.env`` (``harness test --target live``).
+
+    ``targets`` maps ``crm``/``fno``/``bc`` to :class:`~harness.settings.TargetSettings`; only the
+    configured ones contribute. Secrets (password, client secret) are registered for masking.
+    """
+    values: dict[str, str] = {}
+    for name, target in targets.items():
+        if target.tenant_id and "tenant_id" not in values:
+            values["tenant_id"] = target.tenant_id
+            values["login_url"] = target.authority
+            values["token_url"] = f"{target.authority}/{target.tenant_id}/oauth2/token"
+            values["token_url_v2"] = f"{target.authority}/{target.tenant_id}/oauth2/v2.0/token"
+        if name == "crm":
+            values.update(crm_url=target.url, crm_api=target.api_root)
+        elif name == "fno":
+            values.update(fno_url=target.url, fno_api=target.api_root, fno_company=target.company)
+        elif name == "bc":
+            values.update(bc_url=target.url, bc_resource=target.audience)
+        if target.password is not None and target.username and "username" not in values:
+            values.update(username=target.username, password=target.password.reveal(),
+                          client_id=target.client_id or "")
+            register_secret(values["password"])
+        if target.client_secret is not None and "client_secret" not in values:
+            values.update(confidential_client_id=target.client_id or "", client_secret=target.client_secret.reveal())
+            register_secret(values["client_secret"])
+    return {k: v for k, v in values.items() if v}
+
+
 def referenced_variables(collection: Collection) -> set[str]:
     """Variable names a collection mentions in requests, auth, variables and scripts."""
     names: set[str] = set()

@@ -22,6 +22,7 @@ import pytest
 
 from harness.recording import fixtures
 from harness.recording.explain import rewrite_message
+from harness.recording.interactions import CassetteFormatError
 from harness.recording.matching import MATCHERS
 from harness.recording.naming import cassette_root
 from harness.recording.persister import HarnessPersister, RecordingContext
@@ -65,8 +66,15 @@ def pytest_recording_configure(config: pytest.Config, vcr) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef, request):
-    """Learn the run's instance and secrets as soon as the targets are known (whoever asks first)."""
-    result = yield
+    """Learn the run's instance and secrets as soon as the targets are known (whoever asks first).
+
+    A malformed cassette (``CassetteFormatError`` names the file and line) is reported as that one
+    message: the fixture stack below it (vcrpy, pytest-recording) says nothing the user can act on.
+    """
+    try:
+        result = yield
+    except CassetteFormatError as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
     if fixturedef.argname == "harness_targets" and isinstance(result, dict):
         state_of(request.config).context = RecordingContext.from_targets(result)
     return result

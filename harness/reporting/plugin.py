@@ -214,4 +214,8 @@ _SUMMARY_STYLE = ("<style>#harness-summary{border-collapse:collapse;margin:6px 0
                   "#harness-summary th,#harness-summary td{padding:3px 12px;border-bottom:1px solid #e2e2e2}"
                   "#harness-summary th{text-align:right}#harness-summary th:first-child{text-align:left}"
                   "#harness-summary td{text-align:right}#harness-summary td:first-child{text-align:left}"
-                  "#harness-summary tr:last-child td{font-weight:bold;border-top:2px solid #bbb}</style>")
+                  "#harness-summary tr:last-child td{font-weight:bold;border-top:2px solid #bbb}"
+                  # pytest-html 4 writes the environment table above the summary; the README promises the
+                  # summary on top: reorder the page's blocks (title, date line, summary, then the rest)
+                  "body{display:flex;flex-direction:column}#title{order:-3}body>p:first-of-type{order:-2}"
+                  ".summary{order:-1}</style>")

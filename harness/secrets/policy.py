@@ -69,7 +69,9 @@ class SecretPolicy:
         # Words that make a secret-looking name describe something else (token_type, token_endpoint, ...).
         self.not_secret_words = {"type", "types", "endpoint", "uri", "url", "supported", "expires", "use",
                                  "expiry", "expiration", "lifetime", "host", "name"}
-        self.not_secret_keys = {"$skiptoken", "$deltatoken", "skiptoken", "deltatoken", "token_type"}
+        # "Keys" alone names the key list of Dataverse's KeyValuePair collections ({"Count","IsReadOnly","Keys",
+        # "Values"}: RetrieveTotalRecordCount's table names, RetrieveCurrentOrganization's endpoint names).
+        self.not_secret_keys = {"$skiptoken", "$deltatoken", "skiptoken", "deltatoken", "token_type", "keys"}
         # In forms and query strings (never in JSON, where ``code`` is an error code) these are secrets too.
         self.form_only_keys = {"code", "code_verifier", "client_assertion", "device_code", "user_code",
                                "assertion", "sig", "signature"}

@@ -43,7 +43,10 @@ def is_guid(value: str) -> bool:
 
 
 def check_http_url(value: str, example: str) -> str | None:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # e.g. a bracketed host that is not an IP address
+        return f"expected an http(s) URL such as {example}; got {shown(value)} ({exc.__class__.__name__})"
     if parts.scheme.lower() not in ("http", "https"):
         hint = " (the scheme is missing)" if "://" not in value else ""
         return f"expected an http(s) URL such as {example}; got {shown(value)}{hint}"

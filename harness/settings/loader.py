@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from harness.secrets import POLICY, Secret, label_for, register_secret
 from harness.settings import checks
 from harness.settings.envfile import EnvFile, read_env_file
-from harness.settings.problems import ENVIRONMENT, Origin, Problem, SettingsError
+from harness.settings.problems import ENVIRONMENT, Origin, Problem, SettingsError, printable
 from harness.settings.target import (
     BC_URL,
     DEFAULT_AUTHORITY,
@@ -508,7 +508,9 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
                                 target_origin))
     cache_path = _token_cache(lookup, environ, problems, warnings, path.parent if path else Path.cwd())
     if problems:
-        raise SettingsError(problems, path)
+        # Unknown keys often explain a "missing" one (CRM_PASWORD for CRM_PASSWORD): keep their hints.
+        raise SettingsError(problems, path, notes=[w for w in warnings if "unknown key" in w])
+    warnings = [printable(message) for message in warnings]
     for message in warnings:
         log.warning("%s", message)
     return Settings(target=target, env_file=path, crm=built["crm"], fno=built["fno"], bc=built["bc"],

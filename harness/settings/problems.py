@@ -6,6 +6,7 @@ loader gathers :class:`Problem` items and raises a single :class:`SettingsError`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,14 @@ class Origin:
 
 ENVIRONMENT = Origin()
 
+# C0/C1 control characters (ESC, BEL, CSI...) that a terminal would act on; newline and tab excepted.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as ``\\x1b`` escapes, so a ``.env`` cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -43,18 +52,20 @@ class Problem:
         where = f" ({self.origin})" if self.origin is not None else ""
         message = redact(self.message)  # a registered secret never comes back in a message
         if self.key:
-            return f"{self.key}{where}: {message}"
-        return f"{str(self.origin) + ': ' if self.origin else ''}{message}"
+            return printable(f"{self.key}{where}: {message}")
+        return printable(f"{str(self.origin) + ': ' if self.origin else ''}{message}")
 
 
 class SettingsError(HarnessError):
     """The settings (``.env`` + environment) are incomplete or malformed; lists every problem."""
 
-    def __init__(self, problems: list[Problem], env_file: Path | None = None):
+    def __init__(self, problems: list[Problem], env_file: Path | None = None, notes: list[str] | None = None):
         self.problems = list(problems)
         self.env_file = env_file
+        self.notes = [printable(note) for note in notes or []]  # e.g. "CRM_PASWORD: unknown key; did you mean..."
         source = f" (env file: {env_file})" if env_file else ""
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        lines += "".join(f"\n  note: {note}" for note in self.notes)
         count = len(self.problems)
         super().__init__(f"{count} settings problem{'s' if count != 1 else ''}{source}:\n{lines}")
 

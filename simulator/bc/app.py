@@ -27,6 +27,7 @@ from simulator.bc.operations import REGISTRY
 from simulator.bc.seed import companies, seed_companies, seed_company
 from simulator.config import SimConfig
 from simulator.keys import SigningKey
+from simulator.odata import json_body
 from simulator.odata.context import RequestContext
 from simulator.odata.errors import ODataProblem
 from simulator.odata.paths import split_path
@@ -100,7 +101,7 @@ class BcRouter:
         elif ctx.method == "POST" and len(segments) == 2:
             ctx.path = nav.target_set
             try:
-                body = json.loads(ctx.body)
+                body = json_body.loads(ctx.body)
             except ValueError:
                 return  # the service reports the malformed body
             if isinstance(body, dict):

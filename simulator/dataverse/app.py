@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from simulator.config import SimConfig
 from simulator.dataverse import metadata_api
+from simulator.dataverse.change_tracking import tombstones
 from simulator.dataverse.dialect import DataverseDialect
 from simulator.dataverse.model import build_model
 from simulator.dataverse.operations import REGISTRY
@@ -73,6 +74,7 @@ def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None 
     store = store or Store(config.database_url)
     dialect = DataverseDialect(config, key)
     service = ODataService(build_model(), store, "crm", dialect, REGISTRY)
+    tombstones(service)  # change tracking remembers deletions here
     if service.is_empty("accounts"):  # a file database keeps its rows across restarts
         seed_dataverse(service, config)
 

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 from starlette.responses import Response
 
 from simulator.config import SimConfig
+from simulator.dataverse.states import settle_state
 from simulator.identity.verify import TokenRejected, bearer_from_header, verify_access_token
 from simulator.keys import SigningKey
 from simulator.odata.dialect import Dialect
@@ -81,6 +82,25 @@ class DataverseDialect(Dialect):
             error["@Microsoft.PowerApps.CDS.InnerError.Message"] = problem.message
         return {"error": error}
 
+    # ------------------------------------------------------------------ query surface
+    def intercept(self, service, ctx):
+        from simulator.dataverse.surface import intercept
+        return intercept(service, ctx)
+
+    def preprocess_filter(self, text: str) -> str:
+        from simulator.dataverse.query_functions import SCOPE, FilterScope, extract
+        if "Microsoft.Dynamics.CRM." not in text:
+            return text
+        scope = SCOPE.get()
+        if scope is None:
+            scope = FilterScope()
+            SCOPE.set(scope)
+        return extract(text, scope)
+
+    def compare_hook(self):
+        from simulator.dataverse.query_functions import compare_hook
+        return compare_hook
+
     # ------------------------------------------------------------------ problems
     def lookup_write(self, entity_set: EntitySet, prop: Property) -> ODataProblem:
         return syntax_error("CRM do not support direct update of Entity Reference properties, "
@@ -118,6 +138,7 @@ class DataverseDialect(Dialect):
         now = format_datetime(dt.datetime.now(dt.UTC))
         caller = self.caller_id(ctx, conn, service)
         props = entity_set.type
+        settle_state(entity_set, values, existing)
         if existing is None:
             for name, default in (("statecode", 0), ("statuscode", 1)):
                 if props.prop(name) is not None and values.get(name) is None:
@@ -129,12 +150,21 @@ class DataverseDialect(Dialect):
         if props.prop("modifiedon") is not None:
             values["modifiedon"] = now
             values["_modifiedby_value"] = caller
+        on_behalf = ctx.extras.get("on_behalf_of")  # the real caller while impersonating
+        if props.prop("_modifiedonbehalfby_value") is not None:
+            values["_modifiedonbehalfby_value"] = on_behalf
+            if existing is None:
+                values["_createdonbehalfby_value"] = on_behalf
         if props.prop("fullname") is not None and ("firstname" in values or "lastname" in values):
             first = values.get("firstname", (existing or {}).get("firstname")) or ""
             last = values.get("lastname", (existing or {}).get("lastname")) or ""
             values["fullname"] = f"{first} {last}".strip()
         if any(p.money and values.get(p.name) is not None for p in props.properties):
             values["_transactioncurrencyid_value"] = "9f6c0000-0000-4000-8000-00000000e0e0"
+
+    def before_delete(self, entity_set, row, ctx, conn) -> None:
+        from simulator.dataverse.change_tracking import remember_delete
+        remember_delete(ctx.extras["service"], conn, entity_set, row)
 
     # ------------------------------------------------------------------ annotations
     def requested_annotations(self, ctx):
@@ -213,7 +243,7 @@ class DataverseDialect(Dialect):
 
     def page_from_token(self, token: str) -> int:
         match = re.search(r'pagenumber="(\d+)"', unquote(token) if "%3c" in token.lower() else token)
-        if not match or int(match.group(1)) < 2:
+        if not match or not 2 <= int(match.group(1)) <= self.last_page():
             raise syntax_error("The $skiptoken value is not a valid paging cookie.")
         return int(match.group(1))
 

@@ -23,6 +23,8 @@ def _audit() -> list[Property]:
         Property("_createdby_value", "Edm.Guid", lookup_of="createdby"),
         Property("_modifiedby_value", "Edm.Guid", lookup_of="modifiedby"),
         Property("_ownerid_value", "Edm.Guid", lookup_of="ownerid"),
+        Property("_createdonbehalfby_value", "Edm.Guid", lookup_of="createdonbehalfby"),
+        Property("_modifiedonbehalfby_value", "Edm.Guid", lookup_of="modifiedonbehalfby"),
     ]
 
 
@@ -31,6 +33,8 @@ def _audit_navs() -> list[Navigation]:
         Navigation("createdby", "systemusers", False, "_createdby_value"),
         Navigation("modifiedby", "systemusers", False, "_modifiedby_value"),
         Navigation("ownerid", "systemusers", False, "_ownerid_value"),
+        Navigation("createdonbehalfby", "systemusers", False, "_createdonbehalfby_value"),
+        Navigation("modifiedonbehalfby", "systemusers", False, "_modifiedonbehalfby_value"),
     ]
 
 
@@ -54,6 +58,8 @@ def build_model() -> EntityModel:
             Property("accountcategorycode", "Edm.Int32", options=CATEGORY),
             Property("statecode", "Edm.Int32", options=STATE),
             Property("statuscode", "Edm.Int32", options=ACCOUNT_STATUS),
+            Property("merged", "Edm.Boolean", read_only=True),
+            Property("_masterid_value", "Edm.Guid", read_only=True),
             Property("_primarycontactid_value", "Edm.Guid", lookup_of="primarycontactid"),
             Property("_parentaccountid_value", "Edm.Guid", lookup_of="parentaccountid"),
             Property("_transactioncurrencyid_value", "Edm.Guid", read_only=True),
@@ -88,6 +94,8 @@ def build_model() -> EntityModel:
             Property("donotemail", "Edm.Boolean"),
             Property("statecode", "Edm.Int32", options=STATE),
             Property("statuscode", "Edm.Int32", options=ACCOUNT_STATUS),
+            Property("merged", "Edm.Boolean", read_only=True),
+            Property("_masterid_value", "Edm.Guid", read_only=True),
             Property("_parentcustomerid_value", "Edm.Guid", lookup_of="parentcustomerid_account"),
             Property("_transactioncurrencyid_value", "Edm.Guid", read_only=True),
             *_audit(),
@@ -142,6 +150,39 @@ def build_model() -> EntityModel:
         [Navigation("user_accounts", "accounts", True, "_ownerid_value", "ownerid")],
         primary_name="fullname",
     )
+    savedquery = EntityType(
+        "savedquery", ["savedqueryid"],
+        [
+            Property("savedqueryid", "Edm.Guid", nullable=False),
+            Property("name", "Edm.String", max_length=200),
+            Property("description", "Edm.String", max_length=2000),
+            Property("returnedtypecode", "Edm.String", max_length=64),
+            Property("fetchxml", "Edm.String", max_length=1073741823),
+            Property("layoutxml", "Edm.String", max_length=1073741823),
+            Property("querytype", "Edm.Int32"),
+            Property("isdefault", "Edm.Boolean"),
+            Property("statecode", "Edm.Int32", options=STATE),
+            *_audit(),
+        ],
+        _audit_navs(),
+        primary_name="name",
+    )
+    userquery = EntityType(
+        "userquery", ["userqueryid"],
+        [
+            Property("userqueryid", "Edm.Guid", nullable=False),
+            Property("name", "Edm.String", max_length=200),
+            Property("description", "Edm.String", max_length=2000),
+            Property("returnedtypecode", "Edm.String", max_length=64),
+            Property("fetchxml", "Edm.String", max_length=1073741823),
+            Property("layoutxml", "Edm.String", max_length=1073741823),
+            Property("querytype", "Edm.Int32"),
+            Property("statecode", "Edm.Int32", options=STATE),
+            *_audit(),
+        ],
+        _audit_navs(),
+        primary_name="name",
+    )
     return EntityModel(
         namespace="Microsoft.Dynamics.CRM", alias="mscrm", container="System",
         entity_sets=[
@@ -149,6 +190,8 @@ def build_model() -> EntityModel:
             EntitySet("contacts", contact, logical_name="contact"),
             EntitySet("tasks", task, logical_name="task"),
             EntitySet("systemusers", systemuser, writable=False, logical_name="systemuser"),
+            EntitySet("savedqueries", savedquery, logical_name="savedquery"),
+            EntitySet("userqueries", userquery, logical_name="userquery"),
         ],
         operations=REGISTRY.declarations(),
     )

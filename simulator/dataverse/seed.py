@@ -18,6 +18,27 @@ SAMPLE_ACCOUNTS = [
 FIRST = ["Rene", "Paul", "Sidney", "Scott", "Robert", "Rene", "Nancy", "Maria", "Jim", "Susan", "Thomas", "Yvonne"]
 LAST = ["Valdes", "Cannon", "Higa", "Konersmann", "Lyon", "O'Bryan", "Anderson", "Campbell", "Glynn", "Burk",
         "Andersen", "McKay"]
+# System views (savedqueries) with their well-known ids, run by ``?savedQuery=<id>``.
+SYSTEM_VIEWS = [
+    {"savedqueryid": "00000000-0000-0000-00aa-000010001002", "name": "Active Accounts", "returnedtypecode": "account",
+     "isdefault": True,
+     "fetchxml": '<fetch version="1.0" mapping="logical"><entity name="account"><attribute name="name"/>'
+                 '<attribute name="accountid"/><attribute name="telephone1"/><order attribute="name" descending="false"/>'
+                 '<filter type="and"><condition attribute="statecode" operator="eq" value="0"/></filter>'
+                 '</entity></fetch>'},
+    {"savedqueryid": "00000000-0000-0000-00aa-000010001003", "name": "Inactive Accounts",
+     "returnedtypecode": "account", "isdefault": False,
+     "fetchxml": '<fetch version="1.0" mapping="logical"><entity name="account"><attribute name="name"/>'
+                 '<attribute name="accountid"/><order attribute="name" descending="false"/>'
+                 '<filter type="and"><condition attribute="statecode" operator="eq" value="1"/></filter>'
+                 '</entity></fetch>'},
+    {"savedqueryid": "00000000-0000-0000-00aa-000010001004", "name": "Active Contacts",
+     "returnedtypecode": "contact", "isdefault": True,
+     "fetchxml": '<fetch version="1.0" mapping="logical"><entity name="contact"><attribute name="fullname"/>'
+                 '<attribute name="contactid"/><order attribute="fullname" descending="false"/>'
+                 '<filter type="and"><condition attribute="statecode" operator="eq" value="0"/></filter>'
+                 '</entity></fetch>'},
+]
 CITIES = ["Redmond", "Seattle", "Renton", "Bellevue", "Dallas", "Lynnwood", "Santa Cruz", "Los Angeles"]
 
 
@@ -88,6 +109,9 @@ def seed_dataverse(service, config: SimConfig, accounts: int = 30, contacts: int
                 "_parentcustomerid_value": account_ids[i % accounts] if i % 5 else None,
                 "_ownerid_value": owner, "_createdby_value": owner, "_modifiedby_value": owner,
             })
+        for view in SYSTEM_VIEWS:
+            insert("savedqueries", view | {"querytype": 0, "statecode": 0, "_ownerid_value": owner,
+                                           "_createdby_value": owner, "_modifiedby_value": owner})
         table = service.table("accounts")
         for i, account_id in enumerate(account_ids[: len(SAMPLE_ACCOUNTS)]):
             conn.execute(table.update().where(table.c.accountid == account_id)

@@ -73,7 +73,7 @@ def _check_lifetime(claims: dict) -> None:
 def _verify(token: str, audience: str, config: SimConfig, key: SigningKey) -> dict:
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, RecursionError) as exc:  # RecursionError: a header of nested JSON arrays
         raise TokenRejected("token is not a JWT") from exc
     if header.get("alg") != "RS256":
         raise TokenRejected(f"token algorithm {str(header.get('alg'))[:16]!r} is not accepted")
@@ -93,6 +93,8 @@ def _verify(token: str, audience: str, config: SimConfig, key: SigningKey) -> di
         raise TokenRejected("IDX10222: Lifetime validation failed. The token is not yet valid.") from exc
     except jwt.PyJWTError as exc:
         raise TokenRejected(f"token validation failed: {type(exc).__name__}") from exc
+    except RecursionError:  # claims of deeply nested JSON
+        raise TokenRejected("token validation failed: the claims are nested too deeply") from None
     if claims.get("iss") != f"https://sts.windows.net/{config.tenant_id}/":
         raise TokenRejected("IDX10205: Issuer validation failed.")
     if claims.get("tid", config.tenant_id) != config.tenant_id:

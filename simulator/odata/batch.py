@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.responses import Response
 
+from simulator.odata import json_body
 from simulator.odata.context import RequestContext
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.multipart import (
@@ -106,8 +106,8 @@ def inner_context(outer: RequestContext, method: str, url: str, headers: dict[st
     path, query = relative_path(url, outer, root_pattern, where)
     if body and b"$" in body:
         try:
-            parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            parsed = json_body.loads(body)
+        except ValueError:  # JSONBodyError: malformed, too deep or a lone surrogate
             parsed = None  # the service reports the malformed body
         if parsed is not None:
             body = json.dumps(resolve_body_references(parsed, refs), ensure_ascii=False).encode()
@@ -158,9 +158,6 @@ class _ChangeSetFailed(Exception):
     def __init__(self, response: PartResponse):
         super().__init__("change set failed")
         self.response = response
-
-
-Runner = Callable[[RequestContext, object], Response]  # (inner ctx, unit-of-work connection or None) -> response
 
 
 class MultipartBatch:

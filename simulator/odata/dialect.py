@@ -139,6 +139,14 @@ class Dialect:
     def authenticate(self, ctx: RequestContext) -> dict:
         return {}
 
+    def intercept(self, service, ctx: RequestContext) -> Response | None:
+        """Serve (or refuse) a request before the shared flow: a service's own query parameters.
+
+        Returns a response, raises an :class:`ODataProblem`, or returns None to go on (``ctx.params``
+        may have been rewritten, e.g. parameter aliases substituted).
+        """
+        return None
+
     def before_write(self, entity_set: EntitySet, values: dict, existing: dict | None,
                      ctx: RequestContext, conn) -> None:
         """Fill computed columns (timestamps, owners, full names) before insert/update."""
@@ -167,9 +175,13 @@ class Dialect:
             number = int(token)
         except ValueError:
             raise syntax_error("The $skiptoken is not valid.") from None
-        if number < 2:
+        if number < 2 or number > self.last_page():
             raise syntax_error("The $skiptoken is not valid.")
         return number
+
+    def last_page(self) -> int:
+        """The highest page number whose row offset still fits a 64-bit integer."""
+        return (2**63 - 1) // max(self.max_page_size, 1)
 
     # ------------------------------------------------------------------ more problems
     def undeclared_property(self, entity_set: EntitySet, name: str, model) -> ODataProblem:

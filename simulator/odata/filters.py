@@ -18,6 +18,7 @@ from odata_query import exceptions as oq_exc
 from odata_query.grammar import ODataLexer, ODataParser
 from odata_query.sqlalchemy.core import AstToSqlAlchemyCoreVisitor
 
+from simulator.odata import filter_limits
 from simulator.odata.edm import format_datetime
 from simulator.odata.errors import ODataProblem, syntax_error, unknown_property
 from simulator.odata.model import EntityModel, EntitySet
@@ -37,14 +38,17 @@ def parse_filter(text: str) -> ast._Node:
     if text.count("'") % 2:
         position = text.rfind("'")
         raise syntax_error(f"There is an unterminated literal at position {position} in '{text}'.")
+    filter_limits.check_parentheses(text)
     try:
-        return _parser.parse(_lexer.tokenize(text))
+        tree = _parser.parse(_lexer.tokenize(text))
     except oq_exc.ParsingException as exc:
         token = getattr(exc, "token", None)
         position = getattr(token, "index", len(text)) if token is not None else len(text)
         raise syntax_error(f"Syntax error at position {position} in '{text}'.") from None
     except oq_exc.ODataException as exc:
         raise syntax_error(f"Syntax error in '{text}': {exc}.") from None
+    filter_limits.check_depth(tree)
+    return tree
 
 
 def _replace_root(node, root: str, keep_attr: bool = False):
@@ -118,6 +122,19 @@ class FilterCompiler(AstToSqlAlchemyCoreVisitor):
 
     def visit_GUID(self, node: ast.GUID):
         return sa.literal(node.val.lower())
+
+    # ------------------------------------------------------------------ operators (flat, see filter_limits)
+    def visit_BoolOp(self, node: ast.BoolOp):
+        combine = sa.and_ if isinstance(node.op, ast.And) else sa.or_
+        return filter_limits.balanced(combine, [self.visit(n) for n in filter_limits.flat_chain(node)])
+
+    def visit_UnaryOp(self, node: ast.UnaryOp):
+        if not isinstance(node.op, ast.Not):
+            return super().visit_UnaryOp(node)
+        operand, negated = filter_limits.strip_nots(node)
+        if not negated:
+            return self.visit(operand)
+        return super().visit_UnaryOp(ast.UnaryOp(ast.Not(), operand))
 
     # ------------------------------------------------------------------ traversal
     def _through_lookup(self, node) -> sa.ColumnElement | None:
@@ -221,3 +238,5 @@ def compile_filter(text: str, model: EntityModel, entity_set: EntitySet, table: 
         raise syntax_error(f"The query specified in the URI is not valid: {exc}.") from None
     except (TypeError, NotImplementedError) as exc:
         raise syntax_error(f"The query specified in the URI is not valid: {exc}.") from None
+    except RecursionError:  # a shape check_depth does not foresee; never a 500
+        raise filter_limits.too_deep() from None

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from simulator.odata import json_body
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import Operation, Parameter
 
@@ -136,11 +137,14 @@ def parse_parameter_value(text: str, aliases: dict[str, str]):
             raise syntax_error(f"The parameter alias '{text}' has no value in the query string.")
         text = aliases[text].strip()
     if text[:1] in ("[", "{"):
-        candidate = text
-        if text[:1] == "[" and "'" in text:  # ['a','b'] is how clients write string arrays
-            candidate = re.sub(r"'((?:[^']|'')*)'", lambda m: json.dumps(m.group(1).replace("''", "'")), text)
         try:
-            return json.loads(candidate)
+            return json.loads(text)  # ["O'Brian","D'Arcy"]: JSON as it is
+        except ValueError:
+            pass
+        # ['a','b'] and {'@odata.id':'accounts(…)'} are how clients write them too
+        candidate = re.sub(r"'((?:[^']|'')*)'", lambda m: json.dumps(m.group(1).replace("''", "'")), text)
+        try:
+            return json_body.loads(candidate)
         except ValueError:
             raise syntax_error(f"Bad Request - Error in query syntax. '{text}' is not a valid value.") from None
     enum = _ENUM_LITERAL.match(text)
@@ -185,9 +189,9 @@ def action_parameters(operation: Operation, body: bytes) -> dict[str, Any]:
         values: dict = {}
     else:
         try:
-            values = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise syntax_error("The request body is not valid JSON.") from None
+            values = json_body.loads(body)
+        except json_body.JSONBodyError as exc:
+            raise syntax_error(f"The request body is not valid JSON: {exc}.") from None
         if not isinstance(values, dict):
             raise syntax_error("The request body of an action must be a JSON object.")
     return check_parameters(operation, values)

@@ -9,12 +9,12 @@ the request runs in: :meth:`ODataService.handle` opens one per request, or joins
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from starlette.responses import Response
 
+from simulator.odata import json_body
 from simulator.odata.context import RequestContext, parse_prefer
 from simulator.odata.csdl import build_csdl
 from simulator.odata.dialect import Dialect
@@ -91,6 +91,9 @@ class ODataService:
                 if conn is not None or ctx.extras.get("in_batch"):
                     raise syntax_error("Batch requests cannot be nested.")
                 return self.batch_handler(self, ctx)
+            handled = self.dialect.intercept(self, ctx)  # dialect-only query surface (FetchXML, $apply…)
+            if handled is not None:
+                return handled
             for name in ("$search", "$format", "$apply", "$levels", "$compute"):
                 if name in ctx.params and not (name == "$search" and self.dialect.supports_search):
                     raise self.dialect.unsupported_option(name)
@@ -319,9 +322,9 @@ class ODataService:
         if not ctx.body:
             raise syntax_error("The request body is empty; a JSON object was expected.")
         try:
-            body = json.loads(ctx.body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise syntax_error("The request body is not valid JSON.") from None
+            body = json_body.loads(ctx.body)
+        except json_body.JSONBodyError as exc:
+            raise syntax_error(f"The request body is not valid JSON: {exc}.") from None
         if not isinstance(body, dict):
             raise syntax_error("The request body must be a JSON object.")
         return body

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
+from simulator.odata import sql_limits
 from simulator.odata.edm import sql_type
 from simulator.odata.model import EntityModel, EntitySet
 
@@ -32,6 +33,7 @@ class Store:
         elif database_url.startswith("sqlite"):
             kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         self.engine = sa.create_engine(database_url, **kwargs)
+        sql_limits.install(self.engine)  # SQLite's limits answer 400, not 500
         if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")

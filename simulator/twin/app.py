@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from simulator.config import SimConfig
 from simulator.dataverse.app import dataverse_routes
+from simulator.dataverse.change_tracking import tombstones
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID, USER_NOT_MEMBER, DataverseDialect
 from simulator.dataverse.operations import REGISTRY
 from simulator.keys import SigningKey
@@ -124,6 +125,7 @@ def build_twin_app(config: SimConfig, key: SigningKey, store: Store | None = Non
     store = store or Store(config.database_url)
     dialect = TwinDataverseDialect(config, key, {}, twin.users_set)
     service = ODataService(twin.model, store, "crm", dialect, REGISTRY)
+    tombstones(service)  # change tracking remembers deletions here
     dialect.principals = seed_users(service, config, twin.users_set)
 
     app = Starlette(routes=dataverse_routes(service))

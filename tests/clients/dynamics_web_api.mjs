@@ -79,6 +79,7 @@ const operations = {
   },
   async formattedValues() {
     const rows = await api.retrieveMultiple({ collection: "accounts", select: ["accountcategorycode"], top: 1,
+      filter: "accountcategorycode ne null",
       includeAnnotations: "OData.Community.Display.V1.FormattedValue" });
     // The library renames the FormattedValue annotation to <field>_Formatted.
     assert.ok(["Preferred Customer", "Standard"].includes(rows.value[0].accountcategorycode_Formatted));

@@ -42,17 +42,17 @@ def test_entity_reads_its_schema_from_the_metadata_api(dataverse):
 
 def test_create_read_upsert_delete(dataverse):
     account = dataverse.entity("account")
-    created = account.create([{"name": "DVA one", "accountnumber": "DVA-0001"},
-                              {"name": "DVA two", "accountnumber": "DVA-0002"}])
+    created = account.create([{"name": "DVA crud one", "accountnumber": "DVA-0001"},
+                              {"name": "DVA crud two", "accountnumber": "DVA-0002"}])
     assert [r.status_code for r in created] == [204, 204]
-    rows = account.read(select=["name"], filter="startswith(name,'DVA ')", page_size=1)
-    assert sorted(r["name"] for r in rows) == ["DVA one", "DVA two"]
-    account.upsert([{"accountnumber": "DVA-0001", "name": "DVA one (renamed)"}], altkey_name="account_accountnumber_key")
+    rows = account.read(select=["name"], filter="startswith(name,'DVA crud ')", page_size=1)
+    assert sorted(r["name"] for r in rows) == ["DVA crud one", "DVA crud two"]
+    account.upsert([{"accountnumber": "DVA-0001", "name": "DVA crud one (renamed)"}], altkey_name="account_accountnumber_key")
     assert [r["name"] for r in account.read(select=["name"], filter="accountnumber eq 'DVA-0001'")] == [
-        "DVA one (renamed)"]
-    deleted = account.delete(filter="startswith(name,'DVA ')")
+        "DVA crud one (renamed)"]
+    deleted = account.delete(filter="startswith(name,'DVA crud ')")
     assert [r.status_code for r in deleted] == [204, 204]
-    assert account.read(select=["name"], filter="startswith(name,'DVA ')") == []
+    assert account.read(select=["name"], filter="startswith(name,'DVA crud ')") == []
 
 
 def test_read_with_top_and_formatted_values(dataverse):

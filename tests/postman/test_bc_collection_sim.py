@@ -15,7 +15,7 @@ from simulator.config import SimConfig
 from tests.postman.test_loader import BC, BC_ENV
 
 CRONUS_ID = "5ff4954e-07ec-48cb-9c72-b7259e0b9b9b"  # as collections/README.md documents it
-DOCUMENTED_VALUES = ["--target", "sim",
+DOCUMENTED_VALUES = ["--target", "sim", "--oauth2", "fetch",
                      "--env-var", "baseUrl={{bc_url}}/v2.0/{{tenant_id}}/production/api/v2.0",
                      "--env-var", "clientId={{confidential_client_id}}",
                      "--env-var", "clientSecret={{client_secret}}",
@@ -40,7 +40,9 @@ def test_public_bc_collection_against_the_simulator(tmp_path, capsys):
         print(f"\nBC public collection against the simulator: {len(ok)} of {len(results)} requests got 2xx")
     assert len(results) == 85  # every request was sent and answered
     assert all(code is not None and code < 500 and code != 401 for _, _, code in results)
-    assert len(ok) >= 44
+    # 39, not the 44 of before issue 18: as in Newman, the collection's test script is a SyntaxError
+    # (`const responseCode`), so it no longer stores the ids later requests use
+    assert len(ok) >= 39
     unresolved = [r for r in results if not (r[2] and 200 <= r[2] < 300)
                   and "{{" not in r[1] and "()" not in r[1]]
     # what remains fails on the collection's own data: a v2.0 name it misspells, fields v2.0 lacks,

@@ -260,3 +260,21 @@ def test_missing_newman_fails_in_ci_and_skips_elsewhere(tmp_path):
     with pytest.raises(pytest.skip.Exception, match="Newman is not installed"):
         require_newman(missing, {})
     assert require_newman(Path(__file__), {"CI": "1"}) == Path(__file__)
+
+
+SANDBOX = DATA / "parity-sandbox.postman_collection.json"
+
+
+def test_pm_api_libraries_and_legacy_forms_agree_with_newman(newman, sim, tmp_path):
+    """Every pm.* API, every library Postman's sandbox offers and the legacy globals, passing and failing."""
+    case = Case(SANDBOX)
+    result = run_harness(case, sim)
+    report = run_newman(newman, case, sim, tmp_path)
+    verdicts = assert_parity(report, result)
+    outcomes = Counter(v[3] for v in verdicts)
+    assert outcomes["passed"] >= 30 and outcomes["failed"] >= 8 and outcomes["skipped"] == 1, outcomes
+    messages = {(e.item.name, a.name): a.error_message for e in result.executions for a in e.assertions if not a.passed}
+    theirs = {(e["item"]["name"], a["assertion"]): a["error"]["message"] for e in newman_executions(report)
+              for a in e.get("assertions", []) if a.get("error")}
+    assert messages == theirs  # chai's and chai-postman's messages, word for word
+    assert harness_script_errors(result) == [("Redeclared legacy global", 0, "test-script", "SyntaxError")]

@@ -256,11 +256,12 @@ def postman_token_provider():
 
 
 def test_harness_run_gets_tokens_and_keeps_them_out_of_every_report(tmp_path, capsys):
+    """With --oauth2 fetch (without it, harness run sends the block's exported token, as Newman does)."""
     collection = write(tmp_path / "oauth2.postman_collection.json", oauth2_collection())
     reports = {name: tmp_path / f"report.{ext}" for name, ext in (("junit", "xml"), ("json", "json"),
                                                                   ("html", "html"))}
     exported = tmp_path / "final.postman_environment.json"
-    status = main(["run", str(collection), "-r", "cli,junit,json,html",
+    status = main(["run", str(collection), "-r", "cli,junit,json,html", "--oauth2", "fetch",
                    *(arg for name, path in reports.items() for arg in (f"--reporter-{name}-export", str(path))),
                    "--export-environment", str(exported)])
     out, err = capsys.readouterr()

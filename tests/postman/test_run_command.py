@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.commands.run import pretty_bytes, pretty_ms, target_variables
+from harness.commands.run import target_variables
+from harness.postman.reporters.record import pretty_bytes, pretty_ms
 from harness.postman.target import simulator_variables
 from simulator.config import DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD
 from tests.postman.helpers import COLLECTIONS, REPO_ROOT, collection, request_item, write_json

@@ -150,6 +150,17 @@ def test_code_is_secret_in_forms_and_query_strings_only():
     assert not is_secret_key("code") and not is_secret_key("countrycode", form=True)
 
 
+def test_dataverse_key_value_collections_are_not_secrets():
+    interaction = exchange(
+        "GET", "https://org.example/api/data/v9.2/RetrieveTotalRecordCount(EntityNames=@p1)?@p1=[\"account\"]",
+        response_body={"EntityRecordCountCollection": {"Count": 1, "IsReadOnly": False, "Keys": ["account"],
+                                                       "Values": [3]}, "apiKeys": ["ak-123456"]})
+    scrubbed, _ = scrub_interactions([interaction])
+    body = scrubbed[0]["response"]["body"]["json"]
+    assert body["EntityRecordCountCollection"]["Keys"] == ["account"]
+    assert body["apiKeys"] == ["<APIKEYS_1>"]
+
+
 def test_sas_signatures_in_bodies_get_the_placeholder_of_the_request_uri():
     """F&O's package API hands out blob URLs with a SAS inside a JSON string; the PUT then uses it."""
     sig = "1OLAJt45TSX8csgLrP5L5a/309Suk0TZVAzJAJIHkE0="

@@ -142,7 +142,7 @@ def test_a_rejected_sign_in_is_not_retried(make_client, sim_faults, sim):
 # ---------------------------------------------------------------------- creates: never a duplicate
 def test_create_with_a_lost_response_and_no_key_is_not_resent(make_client, sim_faults, values):
     crm = make_client()
-    name = values.name("LostNoKey")
+    name = f"LostNoKey {values.token(12)}"  # no run tag either: nothing the client could probe by
     sim_faults.inject(host="crm", path="*/accounts", method="POST", kind="reset", phase="after")
     with pytest.raises(OutcomeUnknownError) as caught:
         crm.create("accounts", {"name": name})

@@ -5,7 +5,8 @@ A generator mixes valid and broken URLs (entity sets, keys, properties, navigati
 ``$value``, ``$ref``, junk segments), query options (``$filter`` expressions built from the model's
 property names, operators and literals, plus raw junk), bodies (JSON objects with real and unknown
 properties, bad JSON, binary), headers (``If-Match``, ``Prefer``, content types) and credentials
-(good, missing, garbage). Each root gets ``FUZZ_EXAMPLES`` cases (1,000 by default, derandomized so a
+(good, missing, garbage), very long ``and``/``or`` chains and deep nesting of ``$filter`` and of JSON bodies,
+lone UTF-16 surrogates. Each root gets ``FUZZ_EXAMPLES`` cases (1,000 by default, derandomized so a
 CI run is repeatable; set ``FUZZ_EXAMPLES=20000`` for a deep run). The server is a private one, so
 the writes do not disturb the other tests' data.
 """
@@ -182,6 +183,12 @@ def _strategies(root: Root):
     filter_expr = st.recursive(atom, lambda inner: st.one_of(
         st.tuples(inner, st.sampled_from([" and ", " or ", " ", ","]), inner).map("".join),
         inner.map(lambda e: f"not ({e})"), inner.map(lambda e: f"({e}")), max_leaves=4)
+    # Very long chains (past SQLite's expression depth) and deep nesting (past every recursion limit).
+    long_chain = st.tuples(st.lists(comparison, min_size=1, max_size=3), st.sampled_from([" and ", " or "]),
+                           st.integers(50, 1500)).map(lambda t: t[1].join((t[0] * t[2])[:t[2]]))
+    deep = st.tuples(comparison, st.sampled_from(["not ({e})", "({e})", "{s} or ({e})", "not ({s} and ({e}))", "1 add ({e})"]),
+                     st.integers(20, 3000)).map(lambda t: _nest(t[0], t[1], t[2]))
+    filter_expr = st.one_of(filter_expr, filter_expr, filter_expr, long_chain, deep)
     names = st.lists(prop, max_size=4).map(",".join)
     numberish = st.one_of(st.integers(-5, 10**10).map(str), st.integers(-10**30, 10**30).map(str), JUNK)
     expand = st.one_of(st.sampled_from(root.navigations or ["x"]), JUNK,
@@ -224,6 +231,10 @@ def _strategies(root: Root):
                         st.one_of(JUNK, st.tuples(st.sampled_from(root.sets), key).map(lambda t: f"/{t[0]}({t[1]})")),
                         max_size=2).map(lambda d: json.dumps(d).encode()),
         st.sampled_from([b"{", b"[]", b'"text"', b"null", b"{\"a\":}", b"\xff\xfe", b"{}" * 3]),
+        st.tuples(st.sampled_from(["[", '{"a":[', '{"a":{"b":'] ), st.integers(50, 100_000))
+        .map(lambda t: _deep_json(*t)),
+        st.dictionaries(prop, st.text(st.characters(categories=["Cs"]), min_size=1, max_size=3), min_size=1,
+                        max_size=2).map(lambda d: json.dumps(d).encode()),
         st.binary(max_size=24),
     )
     headers = _some({
@@ -241,6 +252,19 @@ def _strategies(root: Root):
     # the writers instead of failing validation early.
     well_formed = st.sampled_from(root.tables).flatmap(_well_formed)
     return st.one_of(well_formed, wild)
+
+
+def _nest(seed: str, template: str, depth: int) -> str:
+    """``template`` (``{s}`` = ``seed``, ``{e}`` = the expression so far) applied ``depth`` times."""
+    before, _, after = template.replace("{s}", seed).partition("{e}")
+    return before * depth + seed + after * depth
+
+
+def _deep_json(opening: str, depth: int) -> bytes:
+    """``depth`` levels of nested arrays (or objects) behind ``opening``, properly closed."""
+    closing = "".join({"[": "]", "{": "}"}[c] for c in reversed(opening) if c in "[{")
+    inner = "[" * depth + "]" * depth
+    return (opening + inner + closing).encode()
 
 
 # ---------------------------------------------------------------------- oracle

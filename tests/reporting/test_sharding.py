@@ -239,7 +239,9 @@ def test_four_shards_of_harness_test_merge_into_the_single_run(tmp_path):
         output, _ = process.communicate(timeout=600)
         assert process.returncode == 0, output[-3000:]
     slices = [json.loads((tmp_path / f"slice{k}" / "summary.json").read_text())["shard"] for k in (1, 2, 3, 4)]
-    assert sum(len(s["tests"]) for s in slices) == slices[0]["selected"] == 13
+    tests = json.loads((tmp_path / "single" / "summary.json").read_text())["totals"]["tests"]
+    assert sum(len(s["tests"]) for s in slices) == slices[0]["selected"] == tests > 7
+    assert all(s["tests"] for s in slices)
     holding = [s for s in slices if any("postman_collection" in t for t in s["tests"])]
     assert len(holding) == 1 and sum("postman_collection" in t for t in holding[0]["tests"]) == 7
 
@@ -247,7 +249,7 @@ def test_four_shards_of_harness_test_merge_into_the_single_run(tmp_path):
                              *(f"slice{k}" for k in (1, 2, 3, 4)), "--out", "merged"],
                             cwd=tmp_path, env=env, text=True, capture_output=True, timeout=120)
     assert merged.returncode == 0, merged.stderr
-    assert "merged 4 slice(s): 13 tests, 13 passed" in merged.stdout
+    assert f"merged 4 slice(s): {tests} tests, {tests} passed" in merged.stdout
     assert_same_reports(tmp_path / "single", tmp_path / "merged")
     single = json.loads((tmp_path / "single/summary.json").read_text())
     both = json.loads((tmp_path / "merged/summary.json").read_text())

@@ -216,3 +216,15 @@ def test_schemaversion_and_server_driven_paging(bc, company):
     assert len(first["value"]) == 2 and "$skiptoken=" in first["@odata.nextLink"]
     second = bc.get(first["@odata.nextLink"], headers={"Prefer": "odata.maxpagesize=2"}).json()
     assert {c["code"] for c in first["value"]}.isdisjoint({c["code"] for c in second["value"]})
+
+
+def test_deep_insert_of_a_quote_with_lines(bc, company):
+    customer = bc.get(f"{company}/customers", params={"$top": "1"}).json()["value"][0]
+    item = bc.get(f"{company}/items", params={"$top": "1"}).json()["value"][0]
+    quote = created(bc.post(f"{company}/salesQuotes", json={
+        "customerNumber": customer["number"],
+        "salesQuoteLines": [{"lineObjectNumber": item["number"], "quantity": 2},
+                            {"itemId": item["id"], "quantity": 1}]}))
+    assert quote["totalAmountExcludingTax"] == round(3 * item["unitPrice"], 2)
+    lines = bc.get(f"{company}/salesQuotes({quote['id']})/salesQuoteLines").json()["value"]
+    assert sorted(line["sequence"] for line in lines) == [10000, 20000]

@@ -249,3 +249,17 @@ def test_export_then_import_into_another_company_gives_equal_rows(fno, fno_root)
     assert same_keys(rows("CustomersV3", "dat"), source_customers, "CustomerAccount") == source_customers
     source_groups = rows("CustomerGroups", "usrt")
     assert same_keys(rows("CustomerGroups", "dat"), source_groups, "CustomerGroupId") == source_groups
+
+
+def test_import_without_execute_stages_only(fno, fno_root):
+    url = upload(fno, fno_root, groups_package([{"CustomerGroupId": "STG1", "Description": "staged only",
+                                                 "PaymentTermId": ""}]))
+    execution = value(dmf(fno, fno_root, "ImportFromPackage", {
+        "packageUrl": url, "definitionGroupId": "pytest staging", "executionId": "", "execute": False,
+        "overwrite": True, "legalEntityId": "dat"}))
+    assert wait(fno, fno_root, execution)[-1] == "Succeeded"
+    row = fno.get(f"{fno_root}/CustomerGroups(dataAreaId='dat',CustomerGroupId='STG1')?cross-company=true")
+    assert row.status_code == 404
+    missing = dmf(fno, fno_root, "ImportFromPackage", {"packageUrl": url, "definitionGroupId": "x",
+                                                        "executionId": "", "execute": True, "legalEntityId": "dat"})
+    assert missing.status_code == 400 and "overwrite" in missing.text

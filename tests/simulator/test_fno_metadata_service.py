@@ -18,7 +18,12 @@ def meta(sim):
         return session.get(f"{root}/{path}", params=params, timeout=10)
 
     get.root = root
+    get.sim = sim
     return get
+
+
+def sim_model(meta):
+    return meta.sim.apps.fno.state.service.model
 
 
 def test_data_entities_list_filter_and_key(meta):
@@ -36,7 +41,10 @@ def test_data_entities_list_filter_and_key(meta):
         "$select": "Name"}).json()["value"]
     assert sorted(d["Name"] for d in documents) == ["SalesOrderHeaderV2Entity", "SalesOrderLineEntity"]
     read_only = meta("DataEntities", **{"$filter": "IsReadOnly eq true", "$select": "PublicCollectionName"}).json()
-    assert [e["PublicCollectionName"] for e in read_only["value"]] == ["LegalEntities"]
+    model = sim_model(meta)
+    assert [e["PublicCollectionName"] for e in read_only["value"]] == [
+        s.name for s in model.entity_sets if not s.writable]
+    assert "LegalEntities" in [e["PublicCollectionName"] for e in read_only["value"]]
 
 
 def test_public_entity_describes_keys_mandatory_fields_enums_and_navigation(meta):
@@ -54,7 +62,8 @@ def test_public_entity_describes_keys_mandatory_fields_enums_and_navigation(meta
     assert {(c["Property"], c["ReferencedProperty"]) for c in lines["Constraints"]} == {
         ("SalesOrderNumber", "SalesOrderNumber"), ("dataAreaId", "dataAreaId")}
     paged = meta("PublicEntities", **{"$top": "2", "$skip": "1", "$count": "true", "$select": "Name"}).json()
-    assert paged["@odata.count"] == 6 and len(paged["value"]) == 2
+    assert paged["@odata.count"] == len(sim_model(meta).entity_sets) and len(paged["value"]) == 2
+    assert [e["Name"] for e in paged["value"]] == [s.type.name for s in sim_model(meta).entity_sets[1:3]]
 
 
 def test_public_enumerations(meta):
@@ -89,6 +98,15 @@ def test_label_ids_resolve_through_labels(meta):
     assert meta("Labels(Id='@SYS1',Language='en-us')").status_code == 404
     assert meta("Labels").status_code == 400
     assert meta(f"Labels('{label_id}')").status_code == 400
+
+
+def test_data_management_actions_are_listed(meta):
+    [entity_set] = [s for s in sim_model(meta).entity_sets if s.name == "DataManagementEntities"]
+    entity = meta(f"PublicEntities('{entity_set.type.name}')")
+    assert entity.json()["EntitySetName"] == "DataManagementEntities"
+    actions = {a["Name"]: a for a in entity.json()["Actions"]}
+    assert actions["GetApplicationVersion"]["BindingKind"] == "BoundToEntitySet"
+    assert actions["GetApplicationVersion"]["ReturnType"] == {"TypeName": "Edm.String", "IsCollection": False}
 
 
 def test_actions_come_from_the_operation_registry(meta, sim):

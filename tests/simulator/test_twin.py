@@ -321,3 +321,25 @@ def test_command_line_twin_with_a_bad_file_exits_2_without_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and str(bad) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_dataverse_query_surface_in_twin_mode(twin):
+    name = f"Twin FX {uuid.uuid4().hex[:8]}"
+    for employees in (10, 20, 30):
+        twin.create("accounts", {"name": f"{name} {employees}", "numberofemployees": employees})
+    fetch = ("<fetch><entity name='account'><attribute name='name'/><attribute name='numberofemployees'/>"
+             f"<order attribute='numberofemployees' descending='true'/><filter>"
+             f"<condition attribute='name' operator='begins-with' value='{name}'/></filter></entity></fetch>")
+    got = twin.http.get(twin.url("accounts"), params={"fetchXml": fetch})
+    assert got.status_code == 200, got.text
+    assert [r["numberofemployees"] for r in got.json()["value"]] == [30, 20, 10]
+    applied = twin.http.get(twin.url("accounts"), params={
+        "$apply": f"filter(startswith(name,'{name}'))/aggregate(numberofemployees with sum as total,$count as n)"})
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["value"] == [{"total": 60, "n": 3}]
+    between = twin.http.get(twin.url("accounts"), params={
+        "$filter": "startswith(name,@p) and Microsoft.Dynamics.CRM.Between(PropertyName='numberofemployees',"
+                   "PropertyValues=[\"15\",\"35\"])", "@p": f"'{name}'", "$select": "name"})
+    assert between.status_code == 200, between.text
+    assert len(between.json()["value"]) == 2
+    assert twin.http.get(twin.url("accounts"), params={"sql": "SELECT name FROM account"}).status_code == 400

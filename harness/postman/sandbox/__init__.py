@@ -1,17 +1,33 @@
 """Run Postman pre-request and test scripts in an embedded V8 (mini-racer).
 
-The ``pm`` API, a chai-compatible ``expect`` and the legacy globals are JavaScript files in
-``js/``, loaded once per V8 context; :class:`ScriptEngine` drives them from Python.
+The ``pm`` API and the legacy globals are JavaScript files in ``js/``; ``expect``, chai-postman's
+``pm.response.to`` assertions and every library ``require()`` returns are Postman's real npm
+packages, bundled by ``bundle/build.mjs`` at ``npm ci`` into ``js/dist/``. :class:`ScriptEngine`
+drives them from Python, one V8 context per run.
 """
 
 from __future__ import annotations
 
-from harness.postman.sandbox.engine import (
-    AssertionResult,
-    ScriptEngine,
-    ScriptError,
-    ScriptInput,
-    ScriptOutcome,
-)
+import importlib
+from typing import Any
+
+# name -> module: imported on first use (PEP 562), so `harness --help` does not pay for this package
+_EXPORTS = {
+    "AssertionResult": "harness.postman.sandbox.engine",
+    "ScriptEngine": "harness.postman.sandbox.engine",
+    "ScriptError": "harness.postman.sandbox.engine",
+    "ScriptInput": "harness.postman.sandbox.engine",
+    "ScriptOutcome": "harness.postman.sandbox.engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["AssertionResult", "ScriptEngine", "ScriptError", "ScriptInput", "ScriptOutcome"]

@@ -22,8 +22,19 @@ from typing import Any
 
 from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException, MiniRacer
 
+from harness.errors import HarnessError
+
 _JS_DIR = Path(__file__).with_name("js")
-_JS_FILES = ("determinism.js", "helpers.js", "chai.js", "sdk.js", "pm.js")
+_JS_FILES = ("determinism.js", "sdk.js", "pm.js")
+# Postman's libraries as npm packages, bundled by bundle/build.mjs at `npm ci` (git-ignored output)
+_DIST = _JS_DIR / "dist"
+_CORE_BUNDLE = _DIST / "core.js"
+_LIBRARIES_BUNDLE = _DIST / "libraries.js"
+_PROJECT_ROOT = Path(__file__).resolve().parents[3]
+# A script that may touch the second bundle (require(), the legacy library globals, jsonSchema's Ajv,
+# or code built at run time) gets it loaded first; the rest never pay for its ~2 MB.
+_USES_LIBRARIES = re.compile(r"\b(?:require|CryptoJS|cheerio|tv4|xml2Json|Backbone|jsonSchema|eval|Function)\b|"
+                             r"(?<![\w$.])_\s*[.(\[]")
 _PARSE_ERROR = re.compile(r"^(?P<source>[^\n:]+):(?P<line>\d+): (?P<name>\w*Error): (?P<message>[^\n]*)")
 _MAX_DRAIN_STEPS = 10_000
 
@@ -110,7 +121,10 @@ class ScriptEngine:
         self.max_memory = max_memory_mb * 1024 * 1024
         self._mr: MiniRacer | None = None
         self._counter = 0
-        self._source = "\n;\n".join((_JS_DIR / name).read_text(encoding="utf-8") for name in _JS_FILES)
+        self._libraries_loaded = False
+        self._params = ""
+        self._source = _bundle(_CORE_BUNDLE) + "\n;\n" + "\n;\n".join(
+            (_JS_DIR / name).read_text(encoding="utf-8") for name in _JS_FILES)
 
     # ------------------------------------------------------------------ context
     def _context(self) -> MiniRacer:
@@ -118,8 +132,15 @@ class ScriptEngine:
             mr = MiniRacer()
             mr.set_hard_memory_limit(self.max_memory)
             mr.eval(self._source)
+            self._params = ",".join(mr.eval("__pmHost.params"))
+            self._libraries_loaded = False
             self._mr = mr
         return self._mr
+
+    def _ensure_libraries(self, mr: MiniRacer) -> None:
+        if not self._libraries_loaded:
+            mr.eval(_bundle(_LIBRARIES_BUNDLE))
+            self._libraries_loaded = True
 
     def reset(self) -> None:
         """Drop the V8 context (after a memory blow-up); the next run builds a fresh one."""
@@ -146,6 +167,8 @@ class ScriptEngine:
     # ------------------------------------------------------------------ running
     def run(self, script: ScriptInput, send_request: SendRequest | None = None) -> ScriptOutcome:
         mr = self._context()
+        if _USES_LIBRARIES.search(script.code):
+            self._ensure_libraries(mr)
         self._counter += 1
         source_name = f"pm-script-{self._counter}.js"
         payload = {
@@ -177,7 +200,8 @@ class ScriptEngine:
         return outcome
 
     def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str) -> ScriptError | None:
-        wrapped = f"__pmHost.run(async function () {{{script.code}\n}});\n//# sourceURL={source_name}\n"
+        # the parameters are postman-sandbox's scope names (pm.js PARAMS), on the script's first line
+        wrapped = f"__pmHost.run(async function ({self._params}) {{{script.code}\n}});\n//# sourceURL={source_name}\n"
         try:
             mr.eval(wrapped, timeout_sec=self._timeout)
         except JSTimeoutException:
@@ -203,6 +227,8 @@ class ScriptEngine:
                         err, response = {"name": "Error", "message": "pm.sendRequest is not available here"}, None
                     else:
                         err, response = send_request(entry["request"])
+                    # timers that fell due while the request was out fire before its callback, as in Node
+                    self._fire_due_timers(mr)
                     mr.call("__pmHost.deliver", entry["id"], err, response, timeout_sec=self._timeout)
                     continue
                 if pending["timers"]:
@@ -225,12 +251,37 @@ class ScriptEngine:
         return ScriptError("timeout", script.event, script.location, "Error",
                            f"the script kept scheduling work ({_MAX_DRAIN_STEPS} callbacks); stopped")
 
+    def _fire_due_timers(self, mr: MiniRacer) -> None:
+        for _ in range(_MAX_DRAIN_STEPS):
+            due = [t for t in mr.execute("__pmHost.pending()", timeout_sec=self._timeout)["timers"] if t["wait"] <= 0]
+            if not due:
+                return
+            mr.call("__pmHost.fireTimer", due[0]["id"], timeout_sec=self._timeout)
+
     def _limit_error(self, kind: str, script: ScriptInput) -> ScriptError:
         if kind == "timeout":
             message = f"the script ran longer than {self.timeout_ms} ms and was stopped (endless loop?)"
         else:
             message = f"the script used more than {self.max_memory // (1024 * 1024)} MB of memory and was stopped"
         return ScriptError(kind, script.event, script.location, "Error", message)
+
+
+def _bundle(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SandboxNotBuilt(path) from None
+
+
+class SandboxNotBuilt(HarnessError):
+    """The npm-bundled sandbox libraries are missing: say the one command that builds them."""
+
+    def __init__(self, path: Path):
+        super().__init__(
+            f"the Postman sandbox libraries are not installed ({path} is missing): run "
+            f"`npm ci --no-audit --no-fund` in {_PROJECT_ROOT} (it installs them from package.json and bundles "
+            f"them with esbuild; `node harness/postman/sandbox/bundle/build.mjs` rebuilds the bundle alone)")
+        self.path = path
 
 
 def _syntax_error(text: str, script: ScriptInput, kind: str = "syntax") -> ScriptError:

@@ -15,11 +15,24 @@
 var __pmHost = (function () {
   'use strict';
 
-  var sdk = __pmSdk, chai = __pmChai, helpers = __pmHelpers, determinism = __pmDeterminism;
+  var sdk = __pmSdk, determinism = __pmDeterminism, libs = __pmLibs;
+  var chai = libs.load('chai'), lodash = libs.load('lodash');
+  // the globals postman-sandbox sets per execution (legacy interface, execute-context.js)
   var LEGACY_NAMES = ['pm', 'postman', 'tests', 'globals', 'environment', 'data', 'request', 'responseCookies',
     'responseHeaders', 'responseTime', 'responseCode', 'responseBody', 'iteration', 'console', 'require',
-    '_', 'atob', 'btoa', 'xml2Json', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate',
-    'Buffer'];
+    '_', 'CryptoJS', 'atob', 'btoa', 'tv4', 'xml2Json', 'Backbone', 'cheerio', 'setTimeout', 'clearTimeout',
+    'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Buffer'];
+  // uniscope runs a script as `Function(names..., code)`: its allowed globals, the legacy globals and the
+  // imports are parameters, so a top-level `const`/`let` of one of them is a SyntaxError ("Identifier
+  // 'responseCode' has already been declared"), as in Newman. `require` is not one (uniscope ignores it).
+  var ALLOWED_GLOBALS = ['Array', 'ArrayBuffer', 'Atomics', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'Boolean',
+    'DataView', 'Date', 'Error', 'EvalError', 'Float32Array', 'Float64Array', 'Function', 'Infinity', 'Int16Array',
+    'Int32Array', 'Int8Array', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError',
+    'ReferenceError', 'Reflect', 'RegExp', 'Set', 'SharedArrayBuffer', 'String', 'Symbol', 'SyntaxError',
+    'TypeError', 'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array', 'Uint8ClampedArray', 'WeakMap', 'WeakSet',
+    'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape', 'isFinite', 'isNaN',
+    'parseFloat', 'parseInt', 'undefined', 'unescape', 'bridge'];
+  var PARAMS = ALLOWED_GLOBALS.concat(LEGACY_NAMES.filter(function (n) { return n !== 'require'; }));
   var UNSET = { unset: true };
   var baselineGlobals = null;
   var state = null;
@@ -86,8 +99,8 @@ var __pmHost = (function () {
 
   // ------------------------------------------------------------------ dynamic variables in replaceIn
   var FALLBACK = {
-    '$guid': helpers.uuidv4,
-    '$randomUUID': helpers.uuidv4,
+    '$guid': function () { return libs.load('uuid').v4(); },
+    '$randomUUID': function () { return libs.load('uuid').v4(); },
     '$timestamp': function () { return String(Math.floor(determinism.realNow() / 1000)); },
     '$isoTimestamp': function () { return new Date(determinism.realNow()).toISOString(); },
     '$randomInt': function () { return String(Math.floor(Math.random() * 1001)); }
@@ -111,226 +124,32 @@ var __pmHost = (function () {
   };
 
   // ------------------------------------------------------------------ chai-postman assertions
+  // As postman-sandbox does: chai.use(require('chai-postman')(sdk, _, Ajv)), with this project's
+  // Request/Response classes; Ajv is in the lazily loaded bundle (engine.py loads it for jsonSchema).
   function isResponse(obj) { return obj instanceof sdk.Response; }
   function isRequest(obj) { return obj instanceof sdk.Request; }
-  chai.isResponse = isResponse;
-  var Assertion = chai.Assertion, flag = chai.flag;
+  function LazyAjv(options) { var Ajv = libs.load('ajv'); return new Ajv(options); }
+  chai.use(libs.load('chai-postman')({ Request: { isRequest: isRequest }, Response: { isResponse: isResponse } },
+    lodash, LazyAjv));
 
-  function requireResponse(assertion) { new Assertion(flag(assertion, 'object')).to.be.postmanResponse; }
-
-  // chai-postman checks that the response has a numeric code before comparing it: a response that
-  // never came (refused connection) fails with "expected PostmanResponse{ …(5) } to have property 'code'"
-  function requireCode(assertion) {
-    var obj = flag(assertion, 'object');
-    new Assertion(obj).to.have.property('code');
-    new Assertion(obj.code).to.be.a('number');
-  }
-
-  chai.addProperty('postmanResponse', function () {
-    this.assert(isResponse(flag(this, 'object')), 'expecting a postman response object but got #{this}',
-      'not expecting a postman response object');
-  });
-  chai.addProperty('postmanRequest', function () {
-    this.assert(isRequest(flag(this, 'object')), 'expecting a postman request object but got #{this}',
-      'not expecting a postman request object');
-  });
-  chai.addProperty('postmanRequestOrResponse', function () {
-    var obj = flag(this, 'object');
-    this.assert(isResponse(obj) || isRequest(obj), 'expecting a postman request or response object but got #{this}',
-      'not expecting a postman request or response object');
-  });
-
-  var STATUS_CLASSES = { info: 1, success: 2, redirection: 3, clientError: 4, serverError: 5 };
-  Object.keys(STATUS_CLASSES).forEach(function (name) {
-    chai.addProperty(name, function () {
-      requireResponse(this);
-      requireCode(this);
-      var code = flag(this, 'object').code;
-      this.assert(Math.floor(code / 100) === STATUS_CLASSES[name], 'expected response code to be #{exp}XX but found #{act}',
-        'expected response code to not be #{exp}XX', STATUS_CLASSES[name], code);
-    });
-  });
-  chai.addMethod('statusCodeClass', function (classCode) {
-    requireResponse(this);
-    requireCode(this);
-    var code = flag(this, 'object').code;
-    this.assert(Math.floor(code / 100) === classCode, 'expected response code to be #{exp}XX but found #{act}',
-      'expected response code to not be #{exp}XX', classCode, code);
-  });
-  chai.addProperty('error', function () {
-    requireResponse(this);
-    requireCode(this);
-    var cls = Math.floor(flag(this, 'object').code / 100);
-    this.assert(cls === 4 || cls === 5, 'expected response code to be 4XX or 5XX but found #{act}',
-      'expected response code to not be 4XX or 5XX', null, flag(this, 'object').code);
-  });
-
-  function assertReasonAndCode(assertion, wantedReason, wantedCode) {
-    var obj = flag(assertion, 'object');
-    var actualReason = String(obj.reason()).toUpperCase();
-    var actualCode = Number(obj.details().code);
-    assertion.assert(actualReason === wantedReason, 'expected response to have status reason #{exp} but got #{act}',
-      'expected response to not have status reason #{act}', wantedReason, actualReason);
-    assertion.assert(actualCode === wantedCode, 'expected response to have status code #{exp} but got #{act}',
-      'expected response to not have status code #{act}', wantedCode, actualCode);
-  }
-  var STATUS_NAMES = {
-    accepted: [202, 'Accepted'], withoutContent: [204, 'No Content'], badRequest: [400, 'Bad Request'],
-    unauthorised: [401, 'Unauthorised'], unauthorized: [401, 'Unauthorized'], forbidden: [403, 'Forbidden'],
-    notFound: [404, 'Not Found'], notAcceptable: [406, 'Acceptable'], rateLimited: [429, 'Too Many Requests']
-  };
-  Object.keys(STATUS_NAMES).forEach(function (name) {
-    chai.addProperty(name, function () {
-      requireResponse(this);
-      assertReasonAndCode(this, STATUS_NAMES[name][1].toUpperCase(), STATUS_NAMES[name][0]);
-    });
-  });
-  chai.responseOk = function () { assertReasonAndCode(this, 'OK', 200); };
-
-  chai.addMethod('statusCode', function (code) {
-    requireResponse(this);
-    requireCode(this);
-    var actual = flag(this, 'object').code;
-    this.assert(actual === Number(code), 'expected response to have status code #{exp} but got #{act}',
-      'expected response to not have status code #{act}', Number(code), actual);
-  });
-  chai.addMethod('statusReason', function (reason) {
-    requireResponse(this);
-    var actual = flag(this, 'object').reason();
-    this.assert(actual === String(reason), 'expected response to have status reason #{exp} but got #{act}',
-      'expected response to not have status reason #{act}', String(reason), actual);
-  });
-  chai.addMethod('status', function (codeOrReason) {
-    requireResponse(this);
-    var obj = flag(this, 'object');
-    if (typeof codeOrReason === 'number') {
-      requireCode(this);
-      this.assert(obj.code === codeOrReason, 'expected response to have status code #{exp} but got #{act}',
-        'expected response to not have status code #{act}', codeOrReason, obj.code);
-    } else {
-      this.assert(obj.reason() === codeOrReason, 'expected response to have status reason #{exp} but got #{act}',
-        'expected response to not have status reason #{act}', codeOrReason, obj.reason());
-    }
-  });
-  chai.addMethod('header', function (key, value) {
-    var obj = flag(this, 'object');
-    new Assertion(obj).to.be.postmanRequestOrResponse;
-    var ror = isRequest(obj) ? 'request' : 'response';
-    var has = obj.headers.has(key);
-    this.assert(has, "expected " + ror + " to have header with key '" + String(key) + "'",
-      "expected " + ror + " to not have header with key '" + String(key) + "'", true, has);
-    if (arguments.length < 2) { return; }
-    var actual = obj.headers.one(key).value;
-    this.assert(actual === value, "expected '" + String(key) + "' " + ror + ' header to be #{exp} but got #{act}',
-      "expected '" + String(key) + "' " + ror + ' header to not be #{act}', value, actual);
-  });
-  chai.addProperty('withBody', function () {
-    requireResponse(this);
-    var text = flag(this, 'object').text();
-    this.assert(typeof text === 'string' && text.length, 'expected response to have content in body',
-      'expected response to not have content in body');
-  });
-  function jsonParseError(obj) {
-    try { obj.json(); return null; } catch (e) {
-      return e.name === 'JSONError' && e.message ? e.message.split('\n')[0] : e.name + ': ' + e.message;
-    }
-  }
-  chai.addProperty('json', function () {
-    requireResponse(this);
-    var parseError = jsonParseError(flag(this, 'object'));
-    this.assert(!parseError, 'expected response body to be a valid json but got error ' + parseError,
-      'expected response body not to be a valid json');
-  });
-  chai.addMethod('body', function (content) {
-    requireResponse(this);
-    var obj = flag(this, 'object'), data;
-    if (Object.prototype.toString.call(content) === '[object Object]') {
-      try { data = obj.json(); } catch (e) { data = undefined; }
-      this.assert(chai.deepEqual(data, content), 'expected response body json to equal #{exp} but got #{act}',
-        'expected response body json to not equal #{exp} but got #{act}', content, data);
-      return;
-    }
-    data = obj.text();
-    if (arguments.length === 0) {
-      this.assert(typeof data === 'string' && data.length, 'expected response to have content in body',
-        'expected response to not have content in body');
-      return;
-    }
-    if (content instanceof RegExp) {
-      this.assert(content.exec(data) !== null, 'expected response body text to match #{exp} but got #{act}',
-        'expected response body text #{act} to not match #{exp}', content, data);
-      return;
-    }
-    this.assert(chai.deepEqual(data, content), 'expected response body to equal #{exp} but got #{act}',
-      'expected response body to not equal #{exp}', content, data);
-  });
-  chai.addMethod('jsonBody', function (path, value) {
-    requireResponse(this);
-    var obj = flag(this, 'object'), body, parseError = null;
-    try { body = obj.json(); } catch (e) {
-      parseError = e.name === 'JSONError' && e.message ? e.message.split('\n')[0] : e.name + ': ' + e.message;
-    }
-    if (arguments.length === 0) {
-      this.assert(!parseError, 'expected response body to be a valid json but got error ' + parseError,
-        'expected response body not to be a valid json');
-      return;
-    }
-    if (typeof path === 'string') {
-      this.assert(helpers._.has(body, path), 'expected #{act} in response to contain property #{exp}',
-        'expected #{act} in response to not contain property #{exp}', path, body);
-      if (arguments.length > 1) {
-        var found = helpers._.get(body, path);
-        this.assert(chai.deepEqual(found, value), 'expected response body json at "' + path + '" to contain #{exp} but got #{act}',
-          'expected response body json at "' + path + '" to not contain #{exp} but got #{act}', value, found);
-      }
-    } else if (Object.prototype.toString.call(path) === '[object Object]') {
-      this.assert(chai.deepEqual(body, path), 'expected response body json to equal #{exp} but got #{act}',
-        'expected response body json to not equal #{exp} but got #{act}', path, body);
-    }
-  });
-  chai.addMethod('jsonSchema', function () {
-    throw new Error('to.have.jsonSchema() is not supported by the harness sandbox (no Ajv)');
-  });
-  chai.addChainableMethod('responseTime', function (value) {
-    var time = flag(this, 'number');
-    this.assert(typeof time === 'number', 'expected response to have a valid response time but got #{act}',
-      'expected response to not have a valid response time but got #{act}', null, time);
-    if (arguments.length) {
-      this.assert(time === value, 'expected response to have a valid response time but got #{act}',
-        'expected response to not have a valid response time but got #{act}', null, time);
-    }
-  }, function () {
-    requireResponse(this);
-    new Assertion(flag(this, 'object')).to.have.property('responseTime');
-    flag(this, 'number', flag(this, 'object').responseTime);
-    flag(this, 'object', flag(this, 'object').responseTime);
-  });
-
+  // postman-sandbox pmapi.js: `pm.response.to` / `pm.request.to` are `chai.expect(this).to`
   function attachAssertionHelpers(target) {
-    var to = {}, not = {};
-    ['be', 'have', 'include', 'been', 'is', 'that', 'which', 'and', 'has'].forEach(function (chain) {
-      Object.defineProperty(to, chain, { get: function () { return chai.expect(target).to[chain]; }, enumerable: true });
-      Object.defineProperty(not, chain, { get: function () { return chai.expect(target).to.not[chain]; }, enumerable: true });
-    });
-    to.not = not;
-    Object.defineProperty(target, 'to', { value: to, enumerable: false, configurable: true });
+    Object.defineProperty(target, 'to', { get: function () { return chai.expect(this).to; }, configurable: true });
     return target;
   }
 
   // ------------------------------------------------------------------ pm
+  // the browserify require() of postman-sandbox: the bundled libraries and Node polyfills, by name
   function makeRequire() {
     return function require(name) {
-      switch (name) {
-        case 'lodash': return helpers._;
-        case 'uuid': return { v4: helpers.uuidv4 };
-        case 'chai': return { expect: chai.expect, assert: chai.assert, AssertionError: chai.AssertionError };
-        case 'atob': return helpers.atob;
-        case 'btoa': return helpers.btoa;
-        case 'buffer': return { Buffer: helpers.Buffer };
-        default: throw new Error("require('" + name + "') is not available in the harness sandbox");
+      if (typeof name !== 'string' || name.charAt(0) === '#' || !libs.has(name)) {
+        throw new Error("Cannot find module '" + name + "'");
       }
+      return libs.load(name);
     };
   }
+
+  function legacyLibrary(name) { return libs.has(name) ? libs.load(name) : undefined; }
 
   /**
    * How Newman reports what a pm.test threw: an Error as itself; anything else (a string, a number,
@@ -346,41 +165,51 @@ var __pmHost = (function () {
     return { name: name, message: message };
   }
 
+  // Newman reports a test when it completes (postman-sandbox's onAssertion): a `done` test after the
+  // synchronous ones declared after it. `reported` keeps that order for finish().
   function makeTest(pm) {
     function fail(assertion, err) {
       assertion.passed = false;
       assertion.error = assertionError(err, assertion.name);
     }
+    function report(assertion) {
+      assertion.pending = false;
+      assertion.reported = ++state.reportSeq;
+    }
     var test = function (name, fn) {
       var assertion = { name: String(name), skipped: false, passed: true, error: null,
         index: state.assertions.length, pending: false };
       state.assertions.push(assertion);
-      if (typeof fn !== 'function') { return pm; }
+      if (typeof fn !== 'function') { report(assertion); return pm; }
       try {
         if (fn.length > 0) {
           assertion.pending = true;
           fn(function done(err) {
             if (!assertion.pending) { return; }
-            assertion.pending = false;
             if (err) { fail(assertion, err); }
+            report(assertion);
           });
         } else {
           var result = fn();
           if (result && typeof result.then === 'function') {
             assertion.pending = true;
-            result.then(function () { assertion.pending = false; },
-              function (err) { assertion.pending = false; fail(assertion, err); });
+            result.then(function () { report(assertion); },
+              function (err) { fail(assertion, err); report(assertion); });
+          } else {
+            report(assertion);
           }
         }
       } catch (err) {
-        assertion.pending = false;
         fail(assertion, err);
+        report(assertion);
       }
       return pm;
     };
     test.skip = function (name) {
-      state.assertions.push({ name: String(name), skipped: true, passed: true, error: null,
-        index: state.assertions.length, pending: false });
+      var assertion = { name: String(name), skipped: true, passed: true, error: null,
+        index: state.assertions.length, pending: false };
+      state.assertions.push(assertion);
+      report(assertion);
       return pm;
     };
     test.index = function () { return state.assertions.length; };
@@ -453,7 +282,7 @@ var __pmHost = (function () {
     var scopes = input.scopes || {};
     state = {
       sourceName: input.sourceName || 'pm-script.js',
-      assertions: [], logs: [], outgoing: [], timers: [], requestSeq: 0, timerSeq: 0,
+      assertions: [], logs: [], outgoing: [], timers: [], requestSeq: 0, timerSeq: 0, reportSeq: 0,
       nextRequest: UNSET, skipRequest: false, error: null,
       dynamicPool: input.dynamicPool || {}, dynamicUsed: {}, dynamicExtra: {},
       isTest: input.event === 'test'
@@ -497,7 +326,6 @@ var __pmHost = (function () {
         location: location,
         runRequest: function () { return Promise.reject(new Error('pm.execution.runRequest is not supported by the harness sandbox')); }
       }),
-      require: function (name) { throw new Error("pm.require('" + name + "') is not supported by the harness sandbox"); },
       expect: chai.expect
     };
     Object.keys(readonly).forEach(function (key) {
@@ -533,21 +361,29 @@ var __pmHost = (function () {
     }
     g.console = makeConsole();
     g.require = makeRequire();
-    g._ = helpers._;
-    g.atob = helpers.atob;
-    g.btoa = helpers.btoa;
-    g.Buffer = helpers.Buffer;
-    g.xml2Json = function () { throw new Error('xml2Json is not available in the harness sandbox'); };
+    g._ = legacyLibrary('#lodash3');
+    g.CryptoJS = legacyLibrary('crypto-js');
+    g.tv4 = legacyLibrary('tv4');
+    g.xml2Json = legacyLibrary('#xml2Json');
+    g.Backbone = legacyLibrary('backbone');
+    g.cheerio = legacyLibrary('cheerio');
+    g.atob = libs.load('atob');
+    g.btoa = libs.load('btoa');
+    g.Buffer = libs.load('buffer').Buffer;
+    state.json = libs.load('json'); // the legacy interface's JSON is liquid-json (a parameter, not a global)
     g.setTimeout = function (fn, delay) { return addTimer(fn, delay, Array.prototype.slice.call(arguments, 2), false); };
     g.setInterval = function (fn, delay) { return addTimer(fn, delay, Array.prototype.slice.call(arguments, 2), true); };
     g.setImmediate = function (fn) { return addTimer(fn, 0, Array.prototype.slice.call(arguments, 1), false); };
     g.clearTimeout = removeTimer;
     g.clearInterval = removeTimer;
+    g.clearImmediate = removeTimer;
     return true;
   }
 
+  /** Run one script: ``fn`` is ``async function (PARAMS...) {code}`` (engine.py writes it). */
   function run(fn) {
-    guard(function () { return fn.call(undefined); });
+    var args = PARAMS.map(function (name) { return name === 'JSON' ? state.json : globalThis[name]; });
+    guard(function () { return fn.apply(undefined, args); });
   }
 
   function pending() {
@@ -596,7 +432,10 @@ var __pmHost = (function () {
 
   function finish() {
     var s = state;
-    var assertions = s.assertions.map(function (a) {
+    var ordered = s.assertions.slice().sort(function (a, b) {
+      return (a.reported || Infinity) - (b.reported || Infinity) || a.index - b.index;
+    });
+    var assertions = ordered.map(function (a) {
       if (a.pending) {
         return { name: a.name, skipped: false, passed: false, index: a.index,
           error: { name: 'Error', message: 'the test did not finish (done() was never called or its promise never settled)' } };
@@ -639,5 +478,5 @@ var __pmHost = (function () {
     return result;
   }
 
-  return { begin: begin, run: run, pending: pending, deliver: deliver, fireTimer: fireTimer, finish: finish };
+  return { params: PARAMS, begin: begin, run: run, pending: pending, deliver: deliver, fireTimer: fireTimer, finish: finish };
 })();

@@ -352,8 +352,8 @@ var __pmSdk = (function () {
     /** The response of a request that got none (refused, timed out): no code, status or body. */
     static empty() {
       var response = Object.create(Response.prototype);
-      response.id = undefined;
-      response._details = undefined;
+      response.id = __pmLibs.load('uuid').v4(); // postman-collection gives every Response an id
+      response._details = {};
       response.headers = new PropertyList([], { caseInsensitive: true });
       response.cookies = new PropertyList([]);
       return response;
@@ -383,7 +383,7 @@ var __pmSdk = (function () {
       var headerSize = this.headers.all().reduce(function (acc, h) { return acc + String(h.key).length + String(h.value).length + 4; }, 0);
       return { body: this.responseSize || 0, header: headerSize, total: (this.responseSize || 0) + headerSize };
     }
-    dataURI() { return 'data:' + (this.headers.get('content-type') || 'text/plain') + ';base64,' + __pmHelpers.btoa(this._text); }
+    dataURI() { return 'data:' + (this.headers.get('content-type') || 'text/plain') + ';base64,' + __pmLibs.load('btoa')(this._text); }
     toJSON() {
       return { code: this.code, status: this.status, header: this.headers.toJSON(), body: this._text,
         responseTime: this.responseTime, responseSize: this.responseSize };

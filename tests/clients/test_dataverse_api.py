@@ -12,7 +12,7 @@ import pytest
 import requests
 from azure.identity import ClientSecretCredential
 from dataverse_api import DataverseClient
-from dataverse_api.errors import DataverseAPIError, DataverseError
+from dataverse_api.errors import DataverseError
 
 from simulator.config import CONFIDENTIAL_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
@@ -90,7 +90,5 @@ def test_create_in_batch_mode(dataverse):
     account.delete(filter="startswith(name,'DVA batch')")
 
 
-@pytest.mark.xfail(reason="get_language_codes calls RetrieveAvailableLanguages, not served yet", strict=False,
-                   raises=DataverseAPIError)
 def test_language_codes(dataverse):
     assert 1033 in dataverse.get_language_codes()

@@ -47,7 +47,7 @@ def _rollup(name: str, type_: str, **kwargs) -> list[Property]:
     """A rollup column with its ``_date``/``_state`` companions, all written only by the rollup job."""
     return [Property(name, type_, read_only=True, **kwargs),
             Property(f"{name}_date", "Edm.DateTimeOffset", read_only=True),
-            Property(f"{name}_state", "Edm.Int32", read_only=True, options=ROLLUP_STATE)]
+            Property(f"{name}_state", "Edm.Int32", read_only=True)]  # values: ROLLUP_STATE (a whole number)
 
 
 def build_model() -> EntityModel:

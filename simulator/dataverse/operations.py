@@ -93,7 +93,9 @@ def retrieve_total_record_count(call: OperationCall) -> dict:
                                             "Values": counts}}
 
 
-@REGISTRY.function("CalculateRollupField", "Edm.Untyped",
+# The real return type is the abstract ``crmbaseentity``; the simulated model has no abstract base, and
+# account is the only table with rollup columns, so the declared return type is ``account``.
+@REGISTRY.function("CalculateRollupField", "account",
                    params=[Parameter("Target", "Edm.Untyped", nullable=False),
                            Parameter("FieldName", "Edm.String", nullable=False)])
 def calculate_rollup_field(call: OperationCall) -> dict:

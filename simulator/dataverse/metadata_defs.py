@@ -25,7 +25,7 @@ LANGUAGE = 1033
 NS = "Microsoft.Dynamics.CRM"
 _ID_NAMESPACE = uuid.UUID("6f1f7a4e-3c1b-4d5e-9a43-0d9e5a1c0001")
 # ObjectTypeCodes of the out-of-box tables [doc: entity reference pages]; custom tables get 10000+.
-OBJECT_TYPE_CODES = {"account": 1, "contact": 2, "systemuser": 8, "task": 4212, "sdkmessage": 4606,
+OBJECT_TYPE_CODES = {"account": 1, "contact": 2, "opportunity": 3, "systemuser": 8, "task": 4212, "sdkmessage": 4606,
                      "sdkmessagefilter": 4607, "businessunit": 10, "organization": 1019}
 ACTIVITIES = {"task", "email", "phonecall", "appointment", "letter", "fax"}
 OWNERSHIP = {"systemuser": "BusinessOwned", "businessunit": "BusinessOwned", "organization": "OrganizationOwned",

@@ -1,4 +1,4 @@
-"""The Dataverse tables the simulator serves: account, contact, task, systemuser.
+"""The Dataverse tables the simulator serves: account, contact, opportunity, task, systemuser and views.
 
 Names, types, lengths and navigation names follow the real ``Microsoft.Dynamics.CRM`` schema
 (see the corpus ``$metadata`` documents), trimmed to the columns the suites use.
@@ -13,6 +13,11 @@ STATE = {0: "Active", 1: "Inactive"}
 ACCOUNT_STATUS = {1: "Active", 2: "Inactive"}
 CATEGORY = {1: "Preferred Customer", 2: "Standard"}
 TASK_STATE = {0: "Open", 1: "Completed", 2: "Canceled"}
+OPPORTUNITY_STATE = {0: "Open", 1: "Won", 2: "Lost"}
+OPPORTUNITY_STATUS = {1: "In Progress", 2: "On Hold", 3: "Won", 4: "Canceled", 5: "Out-Sold"}
+# Rollup calculation states [doc: "Define rollup columns", rollup state values]
+ROLLUP_STATE = {0: "NotCalculated", 1: "Calculated", 2: "OverflowError", 3: "OtherError",
+                4: "RetryLimitExceeded", 5: "HierarchicalRecursionLimitReached", 6: "LoopDetected"}
 
 
 def _audit() -> list[Property]:
@@ -36,6 +41,13 @@ def _audit_navs() -> list[Navigation]:
         Navigation("createdonbehalfby", "systemusers", False, "_createdonbehalfby_value"),
         Navigation("modifiedonbehalfby", "systemusers", False, "_modifiedonbehalfby_value"),
     ]
+
+
+def _rollup(name: str, type_: str, **kwargs) -> list[Property]:
+    """A rollup column with its ``_date``/``_state`` companions, all written only by the rollup job."""
+    return [Property(name, type_, read_only=True, **kwargs),
+            Property(f"{name}_date", "Edm.DateTimeOffset", read_only=True),
+            Property(f"{name}_state", "Edm.Int32", read_only=True)]  # values: ROLLUP_STATE (a whole number)
 
 
 def build_model() -> EntityModel:
@@ -63,6 +75,8 @@ def build_model() -> EntityModel:
             Property("_primarycontactid_value", "Edm.Guid", lookup_of="primarycontactid"),
             Property("_parentaccountid_value", "Edm.Guid", lookup_of="parentaccountid"),
             Property("_transactioncurrencyid_value", "Edm.Guid", read_only=True),
+            *_rollup("openrevenue", "Edm.Decimal", money=True, precision=38, scale=2),
+            *_rollup("opendeals", "Edm.Int32"),
             *_audit(),
         ],
         [
@@ -72,6 +86,8 @@ def build_model() -> EntityModel:
                        "parentcustomerid_account"),
             Navigation("account_parent_account", "accounts", True, "_parentaccountid_value", "parentaccountid"),
             Navigation("Account_Tasks", "tasks", True, "_regardingobjectid_value", "regardingobjectid_account_task"),
+            Navigation("opportunity_parent_account", "opportunities", True, "_parentaccountid_value",
+                       "parentaccountid"),
             *_audit_navs(),
         ],
         alternate_keys=[["accountnumber"]],
@@ -108,6 +124,24 @@ def build_model() -> EntityModel:
         ],
         alternate_keys=[["emailaddress1"]],
         primary_name="fullname",
+    )
+    opportunity = EntityType(
+        "opportunity", ["opportunityid"],
+        [
+            Property("opportunityid", "Edm.Guid", nullable=False),
+            Property("name", "Edm.String", max_length=300),
+            Property("estimatedvalue", "Edm.Decimal", money=True, precision=38, scale=2),
+            Property("statecode", "Edm.Int32", options=OPPORTUNITY_STATE),
+            Property("statuscode", "Edm.Int32", options=OPPORTUNITY_STATUS),
+            Property("_parentaccountid_value", "Edm.Guid", lookup_of="parentaccountid"),
+            Property("_transactioncurrencyid_value", "Edm.Guid", read_only=True),
+            *_audit(),
+        ],
+        [
+            Navigation("parentaccountid", "accounts", False, "_parentaccountid_value", "opportunity_parent_account"),
+            *_audit_navs(),
+        ],
+        primary_name="name",
     )
     task = EntityType(
         "task", ["activityid"],
@@ -188,6 +222,7 @@ def build_model() -> EntityModel:
         entity_sets=[
             EntitySet("accounts", account, logical_name="account"),
             EntitySet("contacts", contact, logical_name="contact"),
+            EntitySet("opportunities", opportunity, logical_name="opportunity"),
             EntitySet("tasks", task, logical_name="task"),
             EntitySet("systemusers", systemuser, writable=False, logical_name="systemuser"),
             EntitySet("savedqueries", savedquery, logical_name="savedquery"),

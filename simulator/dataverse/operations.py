@@ -14,6 +14,7 @@ from lxml import etree
 
 from simulator.dataverse.bulk import register as register_bulk
 from simulator.dataverse.dialect import BUSINESS_UNIT_ID
+from simulator.dataverse.rollups import recalculate, rollup_of
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import Parameter, Property
 from simulator.odata.operations import OperationCall, OperationRegistry
@@ -92,18 +93,24 @@ def retrieve_total_record_count(call: OperationCall) -> dict:
                                             "Values": counts}}
 
 
-@REGISTRY.function("CalculateRollupField", "Edm.Untyped",
+# The real return type is the abstract ``crmbaseentity``; the simulated model has no abstract base, and
+# account is the only table with rollup columns, so the declared return type is ``account``.
+@REGISTRY.function("CalculateRollupField", "account",
                    params=[Parameter("Target", "Edm.Untyped", nullable=False),
                            Parameter("FieldName", "Edm.String", nullable=False)])
 def calculate_rollup_field(call: OperationCall) -> dict:
-    """Recalculate a rollup column; the simulated tables define none, so any name is refused by name."""
+    """Recalculate one rollup column of the target row now and return the row's fresh value, date and state."""
     target_set, row = call.service.work.resolve_reference(call.conn, call.ctx, call.params["Target"])
     field = call.params["FieldName"]
     if target_set.type.prop(field) is None:
         raise ODataProblem(400, INVALID_ARGUMENT, f"The attribute '{field}' does not exist on "
                            f"'{target_set.label}'.", "validation")
-    raise ODataProblem(400, INVALID_ARGUMENT, f"The attribute '{field}' of '{target_set.label}' is not a "
-                       "rollup field.", "validation")
+    rollup = rollup_of(target_set.label, field)
+    if rollup is None:
+        raise ODataProblem(400, INVALID_ARGUMENT, f"The attribute '{field}' of '{target_set.label}' is not a "
+                           "rollup field.", "validation")
+    fresh = recalculate(call.service, call.conn, target_set, row, rollup)
+    return {"@odata.context": f"{call.ctx.root_url}/$metadata#{target_set.name}/$entity", **fresh}
 
 
 @REGISTRY.action("PublishAllXml")
@@ -128,7 +135,8 @@ def publish_xml(call: OperationCall) -> None:
 MERGEABLE = {"account": "accounts", "contact": "contacts"}
 # Child rows that move to the merge target: (entity set, lookup column, parent table logical name)
 MERGE_CHILDREN = [("contacts", "_parentcustomerid_value", "account"), ("tasks", "_regardingobjectid_value", "account"),
-                  ("accounts", "_parentaccountid_value", "account")]
+                  ("accounts", "_parentaccountid_value", "account"),
+                  ("opportunities", "_parentaccountid_value", "account")]
 
 
 @REGISTRY.action("Merge", params=[Parameter("Target", "Edm.Untyped", nullable=False),

@@ -14,6 +14,7 @@ INVALID_ARGUMENT = "0x80040203"
 TRANSITIONS: dict[str, dict[int, tuple[int, set[int]]]] = {
     "account": {0: (1, {1}), 1: (2, {2})},
     "contact": {0: (1, {1}), 1: (2, {2})},
+    "opportunity": {0: (1, {1, 2}), 1: (3, {3}), 2: (4, {4, 5})},
     "task": {0: (2, {2, 3, 4, 7}), 1: (5, {5}), 2: (6, {6})},
 }
 

@@ -55,6 +55,64 @@ def test_calculate_rollup_field_checks_target_and_field(crm_http, crm_root):
     assert gone.status_code == 404
 
 
+def _rollup(crm_http, crm_root, account: str, field: str):
+    return crm_http.get(f"{crm_root}/CalculateRollupField(Target=@tid,FieldName=@f)",
+                        params={"@tid": f"{{'@odata.id':'accounts({account})'}}", "@f": f"'{field}'"})
+
+
+def test_rollup_columns_change_only_when_calculated(crm_http, crm_root):
+    created = crm_http.post(f"{crm_root}/accounts", json={"name": "Rollup Co"})
+    account = created.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+    columns = "openrevenue,openrevenue_date,openrevenue_state,opendeals,opendeals_date,opendeals_state"
+    before = crm_http.get(f"{crm_root}/accounts({account})?$select={columns}").json()
+    assert before["openrevenue"] is None and before["opendeals"] is None and before["openrevenue_date"] is None
+    bind = {"parentaccountid@odata.bind": f"/accounts({account})"}
+    for name, value, state in [("Open A", 1000.5, 0), ("Open B", 250, 0), ("Won", 9000, 1), ("Lost", 7000, 2)]:
+        reply = crm_http.post(f"{crm_root}/opportunities", json={"name": name, "estimatedvalue": value, **bind})
+        assert reply.status_code == 204, reply.text
+        if state:
+            opp = reply.headers["OData-EntityId"]
+            assert crm_http.patch(opp, json={"statecode": state}).status_code == 204
+    other = crm_http.post(f"{crm_root}/accounts", json={"name": "Other"}).headers["OData-EntityId"]
+    crm_http.post(f"{crm_root}/opportunities", json={"name": "Elsewhere", "estimatedvalue": 5,
+                                                     "parentaccountid@odata.bind": other})
+    stale = crm_http.get(f"{crm_root}/accounts({account})?$select={columns}").json()
+    assert stale["openrevenue"] is None  # rollups are not recalculated on write
+    reply = _rollup(crm_http, crm_root, account, "openrevenue")
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["@odata.context"] == f"{crm_root}/$metadata#accounts/$entity"
+    assert body["accountid"] == account and body["openrevenue"] == 1250.5 and body["openrevenue_state"] == 1
+    assert body["openrevenue_date"].endswith("Z")
+    stored = crm_http.get(f"{crm_root}/accounts({account})?$select={columns}").json()
+    assert stored["openrevenue"] == 1250.5 and stored["openrevenue_state"] == 1
+    assert stored["openrevenue_date"] == body["openrevenue_date"]
+    assert stored["opendeals"] is None and stored["opendeals_state"] is None  # only the named column
+    deals = _rollup(crm_http, crm_root, account, "opendeals").json()
+    assert deals["opendeals"] == 2 and deals["opendeals_state"] == 1 and "openrevenue" not in deals
+    empty = _rollup(crm_http, crm_root, other.rsplit("(", 1)[1].rstrip(")"), "opendeals").json()
+    assert empty["opendeals"] == 1
+
+
+def test_rollup_columns_are_read_only(crm_http, crm_root):
+    account = crm_http.post(f"{crm_root}/accounts", json={"name": "Write rollup"}).headers["OData-EntityId"]
+    assert crm_http.patch(account, json={"openrevenue": 99}).status_code == 204  # ignored, like other read-only columns
+    assert crm_http.get(f"{account}?$select=openrevenue").json()["openrevenue"] is None
+
+
+def test_calculate_rollup_field_refusals(crm_http, crm_root):
+    account = crm_http.get(f"{crm_root}/accounts?$top=1&$select=name").json()["value"][0]["accountid"]
+    unknown = _rollup(crm_http, crm_root, account, "nosuchfield")
+    assert unknown.status_code == 400 and "does not exist" in unknown.json()["error"]["message"]
+    contact = crm_http.get(f"{crm_root}/contacts?$top=1&$select=fullname").json()["value"][0]["contactid"]
+    wrong = crm_http.get(f"{crm_root}/CalculateRollupField(Target=@tid,FieldName=@f)",
+                         params={"@tid": f"{{'@odata.id':'contacts({contact})'}}", "@f": "'openrevenue'"})
+    assert wrong.status_code == 400 and "does not exist" in wrong.json()["error"]["message"]
+    bad = crm_http.get(f"{crm_root}/CalculateRollupField(Target=@tid,FieldName=@f)",
+                       params={"@tid": "'accounts'", "@f": "'openrevenue'"})
+    assert bad.status_code == 400
+
+
 def test_publish_actions_are_accepted(crm_http, crm_root):
     assert crm_http.post(f"{crm_root}/PublishAllXml", json={}).status_code == 204
     ok = crm_http.post(f"{crm_root}/PublishXml", json={

@@ -2,7 +2,7 @@
 
 Source: learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/ (RetrieveVersion,
 RetrieveAvailableLanguages, RetrieveCurrentOrganization, RetrieveTotalRecordCount, PublishAllXml,
-Merge) and webapi/update-delete-entities-using-web-api (state changes by PATCH).
+Merge, CalculateRollupField; rollups: power-apps/maker/data-platform/define-rollup-fields) and webapi/update-delete-entities-using-web-api (state changes by PATCH).
 """
 
 from __future__ import annotations
@@ -67,3 +67,23 @@ def test_merge_accounts(crm, values):
     assert response.status == 204
     merged = crm.retrieve("accounts", subordinate, select=["statecode", "merged", "_masterid_value"]).json()
     assert merged["statecode"] == 1 and merged["merged"] is True and merged["_masterid_value"] == str(target)
+
+
+@pytest.mark.writes
+def test_calculate_rollup_field(crm, values):
+    """Rollups are stored values recalculated asynchronously; CalculateRollupField recalculates one now."""
+    account = str(crm.create("accounts", {"name": values.name("Rollup")}).created.key)
+    for value in (1200, 300):
+        crm.create("opportunities", {"name": values.name("Deal"), "estimatedvalue": value,
+                                     "parentaccountid@odata.bind": f"/accounts({account})"})
+    target = {"@tid": f"{{'@odata.id':'accounts({account})'}}"}
+    body = crm.get("CalculateRollupField(Target=@tid,FieldName='openrevenue')", target).json()
+    assert body["accountid"] == account
+    assert body["openrevenue"] == 1500 and body["openrevenue_state"] == 1 and body["openrevenue_date"]
+    deals = crm.get("CalculateRollupField(Target=@tid,FieldName='opendeals')", target).json()
+    assert deals["opendeals"] == 2 and deals["opendeals_state"] == 1
+    stored = crm.retrieve("accounts", account, select=["openrevenue", "opendeals"]).json()
+    assert (stored["openrevenue"], stored["opendeals"]) == (1500, 2)
+    with pytest.raises(ODataError) as raised:
+        crm.get("CalculateRollupField(Target=@tid,FieldName='name')", target)
+    assert raised.value.status == 400

@@ -37,10 +37,22 @@ ENUMS = [
                                                     "Sales_x0020_Invoice": 5, "Purchase_x0020_Invoice": 6,
                                                     "Purchase_x0020_Order": 7, "Employee": 8, "Item": 9,
                                                     "Customer": 10, "Vendor": 11}),
+    EnumType("defaultDimensionParentType", {"_x0020_": 0, "Customer": 1, "Item": 2, "Vendor": 3, "Employee": 4}),
+    EnumType("defaultDimensionValuePostingType", {"_x0020_": 0, "Code_x0020_Mandatory": 1, "Same_x0020_Code": 2,
+                                                  "No_x0020_Code": 3}),
+    EnumType("opportunityStatus", {"Not_x0020_Started": 0, "In_x0020_Progress": 1, "Won": 2, "Lost": 3}),
+    EnumType("itemLedgerEntryType", {"Purchase": 0, "Sale": 1, "Positive_x0020_Adjmt_x002E_": 2,
+                                     "Negative_x0020_Adjmt_x002E_": 3, "Transfer": 4, "Consumption": 5, "Output": 6,
+                                     "_x0020_": 7, "Assembly_x0020_Consumption": 8, "Assembly_x0020_Output": 9}),
 ]
 
 ADDRESS = "addressLine1:s100 addressLine2:s50 city:s30 state:s30 country:s10 postalCode:s20"
 MODIFIED = "lastModifiedDateTime:t!"
+TERMS_NAVS = "currency:currencies:currencyId paymentTerm:paymentTerms:paymentTermsId " \
+             "shipmentMethod:shipmentMethods:shipmentMethodId"
+SALES_NAVS = "customer:customers:customerId " + TERMS_NAVS
+PURCHASE_NAVS = "vendor:vendors:vendorId " + TERMS_NAVS
+LINE_NAVS = "item:items:itemId account:accounts:accountId"
 SALES_PARTY = ("customerId:g customerNumber:s20 customerName:s100! billToName:s100 billToCustomerId:g "
                "billToCustomerNumber:s20 shipToName:s100 shipToContact:s100 sellToAddressLine1:s100 "
                "sellToAddressLine2:s50 sellToCity:s30 sellToCountry:s10 sellToState:s30 sellToPostalCode:s20 "
@@ -80,6 +92,8 @@ class Resource:
     key: tuple[str, ...] = ("id",)
     series: tuple[str, int, int, int] | None = None  # prefix, width, step, first
     lines: str | None = None  # the collection navigation to the document's lines
+    navs: str = ""  # single-valued navigations, ``name:targetSet:fkColumn`` each
+    order: tuple[str, ...] = ()  # BC's list order (the record's primary key), before the SystemId
 
 
 R = Resource
@@ -134,7 +148,8 @@ CATALOG: list[Resource] = [
       "customerId:g customerNumber:s20 appliesToInvoiceId:g appliesToInvoiceNumber:s20 " + PAYMENT),
     R("dimensions", "dimension", "Dimension", "", "code:s20 displayName:s30 " + MODIFIED, lines="dimensionValues"),
     R("dimensionValues", "dimensionValue", "Dimension Value", "",
-      "code:s20 dimensionId:g displayName:s50 consolidationCode:s20 " + MODIFIED),
+      "code:s20 dimensionId:g displayName:s50 consolidationCode:s20 " + MODIFIED,
+      navs="dimension:dimensions:dimensionId"),
     R("employees", "employee", "Employee", "CUD",
       f"number:s20 displayName:s100! givenName:s30 middleName:s30 surname:s30 jobTitle:s30 {ADDRESS} "
       "phoneNumber:s30 mobilePhone:s30 email:s80 personalEmail:s80 employmentDate:d terminationDate:d "
@@ -156,33 +171,102 @@ CATALOG: list[Resource] = [
     R("purchaseInvoices", "purchaseInvoice", "Purchase Header", "CUD",
       "number:s20 invoiceDate:d postingDate:d dueDate:d vendorInvoiceNumber:s35 orderId:g! orderNumber:s20! "
       f"{PURCHASE_PARTY} status:e.purchaseInvoiceStatus! " + MODIFIED,
-      series=("PI", 6, 1, 108001), lines="purchaseInvoiceLines"),
-    R("purchaseInvoiceLines", "purchaseInvoiceLine", "Purchase Line", "CUD", PURCHASE_LINE + " expectedReceiptDate:d"),
+      series=("PI", 6, 1, 108001), lines="purchaseInvoiceLines", navs=PURCHASE_NAVS),
+    R("purchaseInvoiceLines", "purchaseInvoiceLine", "Purchase Line", "CUD", PURCHASE_LINE + " expectedReceiptDate:d", navs=LINE_NAVS),
     R("purchaseOrders", "purchaseOrder", "Purchase Header", "CUD",
       f"number:s20 orderDate:d postingDate:d vendorInvoiceNumber:s35 {PURCHASE_PARTY} "
       "status:e.purchaseOrderStatus! fullyReceived:b! requestedReceiptDate:d " + MODIFIED,
-      series=("PO", 6, 1, 106001), lines="purchaseOrderLines"),
+      series=("PO", 6, 1, 106001), lines="purchaseOrderLines", navs=PURCHASE_NAVS),
     R("purchaseOrderLines", "purchaseOrderLine", "Purchase Line", "CUD",
-      PURCHASE_LINE + " expectedReceiptDate:d receivedQuantity:m! invoicedQuantity:m! receiveQuantity:m invoiceQuantity:m"),
+      PURCHASE_LINE + " expectedReceiptDate:d receivedQuantity:m! invoicedQuantity:m! receiveQuantity:m invoiceQuantity:m", navs=LINE_NAVS),
     R("salesCreditMemos", "salesCreditMemo", "Sales Header", "CUD",
       "number:s20 externalDocumentNumber:s35 creditMemoDate:d postingDate:d dueDate:d invoiceId:g "
       f"invoiceNumber:s20 {SALES_PARTY} status:e.salesCreditMemoStatus! " + MODIFIED,
-      series=("S-CR", 6, 1, 104001), lines="salesCreditMemoLines"),
-    R("salesCreditMemoLines", "salesCreditMemoLine", "Sales Line", "CUD", LINE + " shipmentDate:d"),
+      series=("S-CR", 6, 1, 104001), lines="salesCreditMemoLines", navs=SALES_NAVS),
+    R("salesCreditMemoLines", "salesCreditMemoLine", "Sales Line", "CUD", LINE + " shipmentDate:d", navs=LINE_NAVS),
     R("salesInvoices", "salesInvoice", "Sales Header", "CUD",
       "number:s20 externalDocumentNumber:s35 invoiceDate:d postingDate:d dueDate:d "
       f"customerPurchaseOrderReference:s35 orderId:g! orderNumber:s20! {SALES_PARTY} remainingAmount:m! "
-      "status:e.salesInvoiceStatus! " + MODIFIED, series=("S-INV", 6, 1, 102001), lines="salesInvoiceLines"),
-    R("salesInvoiceLines", "salesInvoiceLine", "Sales Line", "CUD", LINE + " shipmentDate:d"),
+      "status:e.salesInvoiceStatus! " + MODIFIED, series=("S-INV", 6, 1, 102001), lines="salesInvoiceLines", navs=SALES_NAVS),
+    R("salesInvoiceLines", "salesInvoiceLine", "Sales Line", "CUD", LINE + " shipmentDate:d", navs=LINE_NAVS),
     R("salesQuotes", "salesQuote", "Sales Header", "CUD",
       "number:s20 externalDocumentNumber:s35 documentDate:d postingDate:d dueDate:d "
       f"{SALES_PARTY} status:e.salesQuoteStatus! sentDate:t! validUntilDate:d acceptedDate:d! " + MODIFIED,
-      series=("S-QUO", 6, 1, 1001), lines="salesQuoteLines"),
-    R("salesQuoteLines", "salesQuoteLine", "Sales Line", "CUD", LINE),
+      series=("S-QUO", 6, 1, 1001), lines="salesQuoteLines", navs=SALES_NAVS),
+    R("salesQuoteLines", "salesQuoteLine", "Sales Line", "CUD", LINE, navs=LINE_NAVS),
     R("shipmentMethods", "shipmentMethod", "Shipment Method", "CUD", "code:s10 displayName:s100 " + MODIFIED),
     R("taxGroups", "taxGroup", "Tax Group", "CUD", "code:s20 displayName:s100 taxType:s20! " + MODIFIED),
     R("unitsOfMeasure", "unitOfMeasure", "Unit of Measure", "CUD",
       "code:s10 displayName:s50 internationalStandardCode:s10 symbol:s10 " + MODIFIED),
+    R("customerSales", "customerSale", "Customer", "",
+      "customerId:g customerNumber:s20 name:s100 totalSalesAmount:m dateFilter_FilterOnly:d",
+      key=("customerId",), order=("customerNumber",)),
+    R("defaultDimensions", "defaultDimension", "Default Dimension", "CUD",
+      "parentType:e.defaultDimensionParentType parentId:g dimensionId:g dimensionCode:s20! dimensionValueId:g "
+      "dimensionValueCode:s20! postingValidation:e.defaultDimensionValuePostingType " + MODIFIED,
+      navs="dimension:dimensions:dimensionId dimensionValue:dimensionValues:dimensionValueId"),
+    R("fixedAssetLocations", "fixedAssetLocation", "FA Location", "CUD", "code:s10 displayName:s30 " + MODIFIED,
+      order=("code",)),
+    R("fixedAssets", "fixedAsset", "Fixed Asset", "CUD",
+      "number:s20 displayName:s100 fixedAssetLocationCode:s10 fixedAssetLocationId:g classCode:s10 "
+      "subclassCode:s10 blocked:b serialNumber:s50 employeeNumber:s20 employeeId:g underMaintenance:b " + MODIFIED,
+      series=("FA", 6, 10, 10), order=("number",),
+      navs="fixedAssetLocation:fixedAssetLocations:fixedAssetLocationId employee:employees:employeeId"),
+    R("generalProductPostingGroups", "generalProductPostingGroup", "Gen. Product Posting Group", "CUD",
+      "code:s20 description:s100 defaultVATProductPostingGroup:s20 autoInsertDefault:b " + MODIFIED,
+      order=("code",)),
+    R("incomeStatements", "incomeStatement", "Acc. Schedule Line", "", REPORT_LINE + " netChange:m",
+      order=("lineNumber",)),
+    R("inventoryPostingGroups", "inventoryPostingGroup", "Inventory Posting Group", "CUD",
+      "code:s20 description:s100 " + MODIFIED, order=("code",)),
+    R("irs1099", "irs1099", "IRS 1099 Form-Box", "CUD", "code:s10 displayName:s100 minimum:m " + MODIFIED,
+      order=("code",)),
+    R("itemLedgerEntries", "itemLedgerEntry", "Item Ledger Entry", "",
+      "entryNumber:i itemNumber:s20 postingDate:d entryType:e.itemLedgerEntryType sourceNumber:s20 "
+      "sourceType:s20 documentNumber:s20 documentType:s30 description:s100 quantity:m salesAmountActual:m "
+      "costAmountActual:m " + MODIFIED, order=("entryNumber",)),
+    R("itemVariants", "itemVariant", "Item Variant", "CUD", "itemId:g itemNumber:s20 code:s10 description:s100",
+      order=("itemNumber", "code"), navs="item:items:itemId"),
+    R("opportunities", "opportunity", "Opportunity", "CUD",
+      "number:s20 contactNumber:s20 contactName:s100! contactCompanyName:s100! salespersonCode:s20 "
+      "description:s100 status:e.opportunityStatus closed:b! creationDate:d! dateClosed:d! "
+      "calculatedCurrentValue:m! chancesOfSuccessPrc:m! completedPrc:m! estimatedClosingDate:d! "
+      "estimatedValue:m! systemCreatedAt:t! " + MODIFIED, series=("OP", 6, 10, 10), order=("number",)),
+    R("projects", "project", "Job", "CUD", "number:s20 displayName:s100", series=("J", 5, 10, 10),
+      order=("number",)),
+    R("purchaseReceipts", "purchaseReceipt", "Purch. Rcpt. Header", "",
+      "number:s20 invoiceDate:d postingDate:d dueDate:d vendorNumber:s20 vendorName:s100 payToName:s100 "
+      "payToContact:s100 payToVendorNumber:s20 shipToName:s100 shipToContact:s100 buyFromAddressLine1:s100 "
+      "buyFromAddressLine2:s50 buyFromCity:s30 buyFromCountry:s10 buyFromState:s30 buyFromPostalCode:s20 "
+      "currencyCode:s10 orderNumber:s20 " + MODIFIED,
+      series=("R-RCPT", 6, 1, 107001), lines="purchaseReceiptLines", order=("number",)),
+    R("purchaseReceiptLines", "purchaseReceiptLine", "Purch. Rcpt. Line", "",
+      "documentId:g sequence:i lineType:e.salesLineType lineObjectNumber:s20 description:s100 description2:s50 "
+      "unitCost:m quantity:m discountPercent:m taxPercent:m expectedReceiptDate:d", order=("documentId", "sequence")),
+    R("retainedEarningsStatements", "retainedEarningsStatement", "Acc. Schedule Line", "",
+      REPORT_LINE + " netChange:m", order=("lineNumber",)),
+    R("salesShipments", "salesShipment", "Sales Shipment Header", "",
+      "number:s20 externalDocumentNumber:s35 documentDate:d postingDate:d dueDate:d "
+      "customerPurchaseOrderReference:s35 customerNumber:s20 customerName:s100 billToName:s100 "
+      "billToCustomerNumber:s20 shipToName:s100 shipToContact:s100 sellToAddressLine1:s100 "
+      "sellToAddressLine2:s50 sellToCity:s30 sellToCountry:s10 sellToState:s30 sellToPostalCode:s20 "
+      "currencyCode:s10 orderNumber:s20 paymentTermsCode:s10 shipmentMethodCode:s10 salesperson:s20 "
+      "pricesIncludeTax:b phoneNumber:s30 email:s80 " + MODIFIED,
+      series=("S-SHPT", 6, 1, 102001), lines="salesShipmentLines", order=("number",)),
+    R("salesShipmentLines", "salesShipmentLine", "Sales Shipment Line", "",
+      "documentId:g sequence:i lineType:e.salesLineType lineObjectNumber:s20 description:s100 description2:s50 "
+      "unitOfMeasureCode:s10 unitPrice:m quantity:m discountPercent:m taxPercent:m shipmentDate:d",
+      order=("documentId", "sequence")),
+    R("timeRegistrationEntries", "timeRegistrationEntry", "Time Sheet Detail", "CUD",
+      "employeeId:g employeeNumber:s20 jobId:g jobNumber:s20 jobTaskNumber:s20 absence:s10 lineNumber:i! "
+      "date:d quantity:m status:s20! unitOfMeasureId:g unitOfMeasureCode:s10! lastModfiedDateTime:t!",
+      order=("employeeNumber", "date"), navs="employee:employees:employeeId project:projects:jobId"),
+    R("trialBalances", "trialBalance", "G/L Account", "",
+      "number:s20 accountId:g accountType:s30 display:s100 totalDebit:m totalCredit:m balanceAtDateDebit:m "
+      "balanceAtDateCredit:m dateFilter:d", order=("number",), navs="account:accounts:accountId"),
+    R("vendorPurchases", "vendorPurchase", "Vendor", "",
+      "vendorId:g vendorNumber:s20 name:s100 totalPurchaseAmount:m dateFilter_FilterOnly:d",
+      key=("vendorId",), order=("vendorNumber",)),
     R("vendorPaymentJournals", "vendorPaymentJournal", "Gen. Journal Batch", "CUD", JOURNAL,
       lines="vendorPayments"),
     R("vendorPayments", "vendorPayment", "Gen. Journal Line", "CUD",
@@ -222,8 +306,27 @@ def entity_sets() -> list[EntitySet]:
         if resource.lines:
             navigations.append(Navigation(resource.lines, resource.lines, True, LINE_FK.get(resource.lines,
                                                                                              "documentId")))
+        navigations += [_single(nav) for nav in resource.navs.split()]
         sets.append(EntitySet(resource.set_name, EntityType(resource.type_name, list(resource.key), props,
                                                             navigations),
                               writable=bool(resource.writes), logical_name=resource.caption,
-                              writes=resource.writes))
+                              writes=resource.writes, default_order=list_order(resource, props)))
     return sets
+
+
+def _single(spec: str) -> Navigation:
+    name, target, fk = spec.split(":")
+    return Navigation(name, target, False, fk)
+
+
+def list_order(resource: Resource, props: list[Property]) -> tuple[str, ...]:
+    """BC lists a page in its record's primary-key order: No./Code, or document and line number."""
+    if resource.order:
+        return resource.order
+    names = {p.name for p in props}
+    for columns in (("number",), ("dimensionId", "code"), ("code",), ("documentId", "sequence"),
+                    ("journalId", "lineNumber"), ("entryNumber",), ("lineNumber",), ("startingDate",),
+                    ("currencyCode", "startingDate")):
+        if set(columns) <= names:
+            return columns
+    return ()

@@ -35,6 +35,9 @@ DOCUMENTS = {
     "salesCreditMemos": Document("salesCreditMemoLines", "customer", "Credit Memo", "Sales Header", "unitPrice"),
     "purchaseInvoices": Document("purchaseInvoiceLines", "vendor", "Invoice", "Purchase Header", "unitCost"),
     "purchaseOrders": Document("purchaseOrderLines", "vendor", "Order", "Purchase Header", "unitCost"),
+    # posted, read-only: made by shipAndInvoice / receiveAndInvoice
+    "salesShipments": Document("salesShipmentLines", "customer", "Shipment", "Sales Shipment Header", "unitPrice"),
+    "purchaseReceipts": Document("purchaseReceiptLines", "vendor", "Receipt", "Purch. Rcpt. Header", "unitCost"),
 }
 HEADER_OF = {doc.lines: header for header, doc in DOCUMENTS.items()}
 POSTABLE = ("salesInvoices", "salesCreditMemos", "purchaseInvoices")  # read-only once past Draft
@@ -221,7 +224,8 @@ def insert_row(service, conn, set_name: str, values: dict) -> dict:
     return row
 
 
-def copy_document(service, conn, source_set: str, header: dict, target_set: str, overrides: dict) -> dict:
+def copy_document(service, conn, source_set: str, header: dict, target_set: str, overrides: dict,
+                  line_values: dict | None = None) -> dict:
     """A new ``target_set`` document with the header's and lines' common fields (quote → order → invoice)."""
     target_props = {p.name for p in service.model.entity_set(target_set).type.properties}
     values = {k: v for k, v in header.items() if k in target_props and k not in ("id", "number", "status")}
@@ -234,7 +238,7 @@ def copy_document(service, conn, source_set: str, header: dict, target_set: str,
     for line in conn.execute(sa.select(table).where(table.c.documentId == header["id"]).order_by(table.c.sequence)):
         line = dict(line._mapping)
         insert_row(service, conn, target_lines, {k: v for k, v in line.items() if k in line_props and k != "id"}
-                   | {"documentId": copy["id"]})
+                   | {"documentId": copy["id"]} | (line_values or {}))
     return copy
 
 

@@ -83,6 +83,17 @@ def _address(prefix: str = "") -> list[Property]:
             _s(name("state"), 30), _s(name("country"), 10), _s(name("postalCode"), 20)]
 
 
+def _terms() -> list[Navigation]:
+    """The single-valued navigations of a party or document to its currency, terms and shipment method."""
+    return [Navigation("currency", "currencies", False, "currencyId"),
+            Navigation("paymentTerm", "paymentTerms", False, "paymentTermsId"),
+            Navigation("shipmentMethod", "shipmentMethods", False, "shipmentMethodId")]
+
+
+def _default_dimensions() -> Navigation:
+    return Navigation("defaultDimensions", "defaultDimensions", True, "parentId")
+
+
 def build_model(operations: list | None = None) -> EntityModel:
     """The v2.0 model; ``operations`` are the registry's declarations (:mod:`simulator.bc.operations`)."""
     company = EntityType("company", ["id"], [
@@ -131,8 +142,17 @@ def build_model(operations: list | None = None) -> EntityModel:
         Property("status", ORDER_STATUS.name, read_only=True), _modified(), _s("phoneNumber", 30),
         _s("email", 80),
     ], [Navigation("salesOrderLines", "salesOrderLines", True, "documentId"),
-        Navigation("customer", "customers", False, "customerId")])
+        Navigation("customer", "customers", False, "customerId"), *_terms()])
     customer.add_navigation(Navigation("customerContacts", "customerContacts", True, "customerId"))
+    for navigation in (*_terms(), Navigation("paymentMethod", "paymentMethods", False, "paymentMethodId"),
+                       _default_dimensions()):
+        customer.add_navigation(navigation)
+    for navigation in (*_terms()[:2], Navigation("paymentMethod", "paymentMethods", False, "paymentMethodId"),
+                       _default_dimensions()):
+        vendor.add_navigation(navigation)
+    for navigation in (Navigation("itemCategory", "itemCategories", False, "itemCategoryId"),
+                       Navigation("itemVariants", "itemVariants", True, "itemId"), _default_dimensions()):
+        item.add_navigation(navigation)
     line = EntityType("salesOrderLine", ["id"], [
         _id(), Property("documentId", "Edm.Guid"), Property("sequence", "Edm.Int32"),
         Property("itemId", "Edm.Guid"), Property("accountId", "Edm.Guid"), Property("lineType", LINE_TYPE.name),
@@ -145,16 +165,16 @@ def build_model(operations: list | None = None) -> EntityModel:
         _dec("shippedQuantity", read_only=True), _dec("invoicedQuantity", read_only=True),
         _dec("invoiceQuantity"), _dec("shipQuantity"), Property("itemVariantId", "Edm.Guid"),
         Property("locationId", "Edm.Guid"),
-    ], [Navigation("item", "items", False, "itemId")])
+    ], [Navigation("item", "items", False, "itemId"), Navigation("account", "accounts", False, "accountId")])
     return EntityModel(
         namespace=NAMESPACE, alias="NAV", container="NAV",
         entity_sets=[
             EntitySet("companies", company, writable=False, logical_name="Company"),
-            EntitySet("customers", customer, logical_name="Customer"),
-            EntitySet("vendors", vendor, logical_name="Vendor"),
-            EntitySet("items", item, logical_name="Item"),
-            EntitySet("salesOrders", order, logical_name="Sales Header"),
-            EntitySet("salesOrderLines", line, logical_name="Sales Line"),
+            EntitySet("customers", customer, logical_name="Customer", default_order=("number",)),
+            EntitySet("vendors", vendor, logical_name="Vendor", default_order=("number",)),
+            EntitySet("items", item, logical_name="Item", default_order=("number",)),
+            EntitySet("salesOrders", order, logical_name="Sales Header", default_order=("number",)),
+            EntitySet("salesOrderLines", line, logical_name="Sales Line", default_order=("documentId", "sequence")),
             *catalog.entity_sets(),
         ],
         enums=ENUMS,

@@ -71,8 +71,12 @@ def send_quote(call: OperationCall) -> None:
 # ---------------------------------------------------------------------- sales orders
 @REGISTRY.action("shipAndInvoice", bound_to="salesOrders")
 def ship_and_invoice(call: OperationCall) -> None:
-    """Post the whole order: a posted sales invoice remembers the order; the order is deleted."""
+    """Post the whole order: a posted shipment and a posted sales invoice remember the order; the order is
+    deleted."""
     _require_lines(call, "salesOrders")
+    documents.copy_document(call.service, call.conn, "salesOrders", call.row, "salesShipments", {
+        "documentDate": _today(), "postingDate": _today(), "orderNumber": call.row["number"]},
+        line_values={"shipmentDate": _today()})
     documents.copy_document(call.service, call.conn, "salesOrders", call.row, "salesInvoices", {
         "invoiceDate": _today(), "postingDate": _today(), "status": "Open", "orderId": call.row["id"],
         "orderNumber": call.row["number"], "remainingAmount": call.row.get("totalAmountIncludingTax") or 0.0})
@@ -134,6 +138,8 @@ def post_purchase_invoice(call: OperationCall) -> None:
 @REGISTRY.action("receiveAndInvoice", bound_to="purchaseOrders")
 def receive_and_invoice(call: OperationCall) -> None:
     _require_lines(call, "purchaseOrders")
+    documents.copy_document(call.service, call.conn, "purchaseOrders", call.row, "purchaseReceipts", {
+        "postingDate": _today(), "orderNumber": call.row["number"]}, line_values={"expectedReceiptDate": _today()})
     documents.copy_document(call.service, call.conn, "purchaseOrders", call.row, "purchaseInvoices", {
         "invoiceDate": _today(), "postingDate": _today(), "status": "Open", "orderId": call.row["id"],
         "orderNumber": call.row["number"]})

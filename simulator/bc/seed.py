@@ -206,6 +206,7 @@ def seed_reference(insert, company: Company, customers: list[dict], vendors: lis
         insert("generalLedgerEntries", {"entryNumber": number, "postingDate": stamp, "documentNumber": "G00001",
                                         "accountId": account["id"], "accountNumber": account["number"],
                                         "description": "Opening entry", "debitAmount": 1000.0 * number})
+    seed_breadth(insert, customers, vendors, accounts, stamp)
     for line, caption in ((10, "Assets"), (20, "Liabilities"), (30, "Equity")):
         insert("balanceSheets", {"lineNumber": line, "display": caption, "lineType": "header", "indentation": 0,
                                  "balance": 0.0, "dateFilter": stamp})
@@ -216,3 +217,38 @@ def seed_reference(insert, company: Company, customers: list[dict], vendors: lis
 def dt_month(month: int) -> str:
     return ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
             "November", "December")[month - 1]
+
+
+def seed_breadth(insert, customers: list[dict], vendors: list[dict], accounts: list[dict], stamp: str) -> None:
+    """Posting groups, fixed assets, projects, 1099 codes and the report pages of a trial company."""
+    for code, description in (("RESALE", "Resale items"), ("FINISHED", "Finished items")):
+        insert("inventoryPostingGroups", {"code": code, "description": description})
+    for code, description in (("RETAIL", "Retail"), ("SERVICES", "Resources, etc."), ("MISC", "Miscellaneous")):
+        insert("generalProductPostingGroups", {"code": code, "description": description,
+                                               "defaultVATProductPostingGroup": "", "autoInsertDefault": True})
+    locations = [insert("fixedAssetLocations", {"code": code, "displayName": name})
+                 for code, name in (("ADM", "Administration"), ("PROD", "Production"))]
+    for number, (name, location) in enumerate((("Company car", locations[0]), ("Conveyor belt", locations[1])),
+                                              start=1):
+        insert("fixedAssets", {"number": f"FA{number * 10:06d}", "displayName": name, "classCode": "TANGIBLE",
+                               "fixedAssetLocationCode": location["code"], "fixedAssetLocationId": location["id"]})
+    for number, name in (("J00010", "Office renovation"), ("J00020", "Trade fair stand")):
+        insert("projects", {"number": number, "displayName": name})
+    for code, name, minimum in (("MISC-01", "Rents", 600.0), ("MISC-07", "Nonemployee compensation", 600.0),
+                                ("NEC-01", "Nonemployee compensation", 600.0)):
+        insert("irs1099", {"code": code, "displayName": name, "minimum": minimum})
+    for line, caption in ((10, "Income"), (20, "Cost of Goods Sold"), (30, "Net Income")):
+        insert("incomeStatements", {"lineNumber": line, "display": caption, "lineType": "header", "indentation": 0,
+                                    "netChange": 0.0, "dateFilter": stamp})
+        insert("retainedEarningsStatements", {"lineNumber": line, "display": caption, "lineType": "header",
+                                              "indentation": 0, "netChange": 0.0, "dateFilter": stamp})
+    for account in accounts:
+        insert("trialBalances", {"number": account["number"], "accountId": account["id"], "accountType": "Posting",
+                                 "display": account["displayName"], "totalDebit": 0.0, "totalCredit": 0.0,
+                                 "balanceAtDateDebit": 0.0, "balanceAtDateCredit": 0.0, "dateFilter": stamp})
+    for customer in customers:
+        insert("customerSales", {"customerId": customer["id"], "customerNumber": customer["number"],
+                                 "name": customer["displayName"], "totalSalesAmount": 0.0})
+    for vendor in vendors:
+        insert("vendorPurchases", {"vendorId": vendor["id"], "vendorNumber": vendor["number"],
+                                   "name": vendor["displayName"], "totalPurchaseAmount": 0.0})

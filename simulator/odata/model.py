@@ -86,6 +86,7 @@ class EntitySet:
     writable: bool = True
     logical_name: str = ""  # Dataverse table logical name (account)
     writes: str = "CUD"  # which writes a writable set allows (C insert, U update, D delete), per Capabilities
+    default_order: tuple[str, ...] = ()  # the service's list order when $orderby does not decide (BC: No., Code)
 
     @property
     def label(self) -> str:

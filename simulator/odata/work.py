@@ -96,7 +96,7 @@ class EntityWork:
     @staticmethod
     def ordered(select, table, entity_set: EntitySet, opts: QueryOptions):
         order = [table.c[name].desc() if desc else table.c[name].asc() for name, desc in opts.orderby]
-        order += [table.c[k].asc() for k in entity_set.type.key]
+        order += [table.c[k].asc() for k in (*entity_set.default_order, *entity_set.type.key)]
         return select.order_by(*order)
 
     def select_rows(self, conn, entity_set: EntitySet, where, opts: QueryOptions, limit: int,

@@ -29,7 +29,13 @@ DOCUMENTED = ["accounts", "accountingPeriods", "agedAccountsPayable", "agedAccou
               "purchaseInvoiceLines", "purchaseOrders", "purchaseOrderLines", "salesCreditMemos",
               "salesCreditMemoLines", "salesInvoices", "salesInvoiceLines", "salesOrders", "salesOrderLines",
               "salesQuotes", "salesQuoteLines", "shipmentMethods", "taxGroups", "unitsOfMeasure", "vendors",
-              "vendorPayments", "vendorPaymentJournals"]
+              "vendorPayments", "vendorPaymentJournals",
+              # the second batch (issue 17 item 3)
+              "salesShipments", "salesShipmentLines", "purchaseReceipts", "purchaseReceiptLines", "itemVariants",
+              "projects", "defaultDimensions", "timeRegistrationEntries", "opportunities", "irs1099",
+              "retainedEarningsStatements", "incomeStatements", "trialBalances", "customerSales", "vendorPurchases",
+              "itemLedgerEntries", "fixedAssets", "fixedAssetLocations", "inventoryPostingGroups",
+              "generalProductPostingGroups"]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +101,11 @@ def test_every_set_of_the_public_collection_that_bc_documents_exists(bc, company
 
 @pytest.mark.parametrize("name, method", [("accounts", "post"), ("generalLedgerEntries", "post"),
                                           ("companyInformation", "post"), ("applyVendorEntries", "post"),
-                                          ("customerFinancialDetails", "post")])
+                                          ("customerFinancialDetails", "post"), ("salesShipments", "post"),
+                                          ("salesShipmentLines", "post"), ("purchaseReceipts", "post"),
+                                          ("itemLedgerEntries", "post"), ("trialBalances", "post"),
+                                          ("incomeStatements", "post"), ("retainedEarningsStatements", "post"),
+                                          ("customerSales", "post"), ("vendorPurchases", "post")])
 def test_read_only_pages_refuse_writes_the_bc_way(bc, company, name, method):
     reply = bc.request(method.upper(), f"{company}/{name}", json={})
     assert reply.status_code == 405, reply.text
@@ -228,3 +238,86 @@ def test_deep_insert_of_a_quote_with_lines(bc, company):
     assert quote["totalAmountExcludingTax"] == round(3 * item["unitPrice"], 2)
     lines = bc.get(f"{company}/salesQuotes({quote['id']})/salesQuoteLines").json()["value"]
     assert sorted(line["sequence"] for line in lines) == [10000, 20000]
+
+
+def test_ship_and_invoice_posts_a_shipment_and_receive_a_receipt(bc, company):
+    quote = new_quote(bc, company)
+    no_content(bc.post(f"{company}/salesQuotes({quote['id']})/Microsoft.NAV.makeOrder"))
+    order = bc.get(f"{company}/salesOrders", params={"$orderby": "lastModifiedDateTime desc", "$top": "1"}
+                   ).json()["value"][0]
+    no_content(bc.post(f"{company}/salesOrders({order['id']})/Microsoft.NAV.shipAndInvoice"))
+    shipments = bc.get(f"{company}/salesShipments", params={"$filter": f"orderNumber eq '{order['number']}'",
+                                                            "$expand": "salesShipmentLines"}).json()["value"]
+    (shipment,) = shipments
+    assert shipment["number"].startswith("S-SHPT") and shipment["customerNumber"] == order["customerNumber"]
+    (line,) = shipment["salesShipmentLines"]
+    assert line["quantity"] == 3 and line["sequence"] == 10000 and line["shipmentDate"] != "0001-01-01"
+    refused = bc.patch(f"{company}/salesShipments({shipment['id']})", json={"shipToName": "x"})
+    assert refused.status_code == 405 and refused.json()["error"]["code"] == "BadRequest_MethodNotAllowed"
+    assert bc.delete(f"{company}/salesShipmentLines({line['id']})").status_code == 405
+
+    vendor = bc.get(f"{company}/vendors", params={"$top": "1"}).json()["value"][0]
+    item = bc.get(f"{company}/items", params={"$top": "1"}).json()["value"][0]
+    purchase = created(bc.post(f"{company}/purchaseOrders", json={"vendorId": vendor["id"]}))
+    created(bc.post(f"{company}/purchaseOrders({purchase['id']})/purchaseOrderLines",
+                    json={"itemId": item["id"], "quantity": 4}))
+    no_content(bc.post(f"{company}/purchaseOrders({purchase['id']})/Microsoft.NAV.receiveAndInvoice"))
+    receipt = bc.get(f"{company}/purchaseReceipts", params={"$filter": f"orderNumber eq '{purchase['number']}'"}
+                     ).json()["value"][0]
+    lines = bc.get(f"{company}/purchaseReceipts({receipt['id']})/purchaseReceiptLines").json()["value"]
+    assert receipt["vendorNumber"] == vendor["number"] and [x["quantity"] for x in lines] == [4]
+
+
+def test_expand_documented_navigations(bc, company):
+    term = bc.get(f"{company}/paymentTerms", params={"$filter": "code eq 'COD'"}).json()["value"][0]
+    method = bc.get(f"{company}/shipmentMethods", params={"$filter": "code eq 'PICKUP'"}).json()["value"][0]
+    customer = created(bc.post(f"{company}/customers", json={"displayName": "Expand Ltd", "paymentTermsId": term["id"],
+                                                             "shipmentMethodId": method["id"]}))
+    got = bc.get(f"{company}/customers({customer['id']})",
+                 params={"$expand": "currency,paymentTerm,shipmentMethod,defaultDimensions"}).json()
+    assert got["paymentTerm"]["code"] == "COD" and got["shipmentMethod"]["code"] == "PICKUP"
+    assert got["currency"] is None and got["defaultDimensions"] == []
+
+    dimension = bc.get(f"{company}/dimensions", params={"$expand": "dimensionValues"}).json()["value"][0]
+    value = dimension["dimensionValues"][0]
+    default = created(bc.post(f"{company}/defaultDimensions", json={
+        "parentType": "Customer", "parentId": customer["id"], "dimensionId": dimension["id"],
+        "dimensionValueId": value["id"], "postingValidation": "Code_x0020_Mandatory"}))
+    expanded = bc.get(f"{company}/customers({customer['id']})", params={"$expand": "defaultDimensions"}).json()
+    assert [d["id"] for d in expanded["defaultDimensions"]] == [default["id"]]
+    with_dimension = bc.get(f"{company}/defaultDimensions({default['id']})",
+                            params={"$expand": "dimension,dimensionValue"}).json()
+    assert with_dimension["dimension"]["code"] == dimension["code"]
+    assert with_dimension["dimensionValue"]["code"] == value["code"]
+
+    invoice = created(bc.post(f"{company}/salesInvoices", json={"customerId": customer["id"]}))
+    listed = bc.get(f"{company}/salesInvoices", params={"$filter": f"id eq {invoice['id']}",
+                                                        "$expand": "customer"}).json()["value"]
+    assert listed[0]["customer"]["displayName"] == "Expand Ltd"
+
+    category = bc.get(f"{company}/itemCategories", params={"$filter": "code eq 'CHAIR'"}).json()["value"][0]
+    item = bc.get(f"{company}/items", params={"$top": "1"}).json()["value"][0]
+    assert bc.patch(f"{company}/items({item['id']})", json={"itemCategoryId": category["id"]}).ok
+    variant = created(bc.post(f"{company}/itemVariants", json={"itemId": item["id"], "itemNumber": item["number"],
+                                                               "code": "BLUE", "description": "Blue"}))
+    got = bc.get(f"{company}/items({item['id']})", params={"$expand": "itemCategory,itemVariants"}).json()
+    assert got["itemCategory"]["code"] == "CHAIR" and [v["id"] for v in got["itemVariants"]] == [variant["id"]]
+    unknown = bc.get(f"{company}/customers", params={"$expand": "nonsense"})
+    assert unknown.status_code == 400
+
+
+def test_lists_come_in_bc_order_not_guid_order(bc, company):
+    created(bc.post(f"{company}/customers", json={"number": "00001", "displayName": "First by number"}))
+    numbers = [c["number"] for c in bc.get(f"{company}/customers").json()["value"]]
+    assert numbers == sorted(numbers) and numbers[0] == "00001"
+    codes = [c["code"] for c in bc.get(f"{company}/currencies").json()["value"]]
+    assert codes == sorted(codes) and len(codes) > 2
+    quote = new_quote(bc, company)
+    item = bc.get(f"{company}/items", params={"$top": "1"}).json()["value"][0]
+    for quantity in (1, 2, 5):
+        created(bc.post(f"{company}/salesQuotes({quote['id']})/salesQuoteLines",
+                        json={"itemId": item["id"], "quantity": quantity}))
+    lines = bc.get(f"{company}/salesQuotes({quote['id']})/salesQuoteLines").json()["value"]
+    assert [x["sequence"] for x in lines] == [10000, 20000, 30000, 40000]
+    entries = [e["lineNumber"] for e in bc.get(f"{company}/incomeStatements").json()["value"]]
+    assert entries == [10, 20, 30]

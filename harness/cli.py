@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Callable
 
@@ -35,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _configure_logging(verbose: bool) -> None:
     """Log to stderr through the redacting filter, so no secret reaches the terminal."""
+    import logging  # here, not at module level: `harness --help` does not log
+
     from harness.secrets import install_redaction
 
     handler = logging.StreamHandler()

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,6 +148,8 @@ def openapi_command(source: str, dialect: str | None, entity_sets: str | None, o
                               indent=indent)
         sys.stdout.flush()
         return 0
+    import tempfile  # here: `harness --help` need not load tempfile (and shutil, bz2, lzma)
+
     target = Path(out)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ import argparse
 import os
 import shlex
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,6 +211,8 @@ def plan_run(options: TestOptions) -> Plan:
         cassette_dir, temporary = Path(options.cassette_dir).expanduser().resolve(), False
         cassette_dir.mkdir(parents=True, exist_ok=True)
     else:
+        import tempfile  # here: `harness --help` need not load tempfile (and shutil, bz2, lzma)
+
         cassette_dir, temporary = Path(tempfile.mkdtemp(prefix=f"harness-cassettes-{run_id}-")), True
     record_mode = options.record_mode or ("all" if temporary else "once")
 

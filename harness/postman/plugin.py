@@ -34,6 +34,8 @@ from harness.auth import MemoryTokenCache, TokenBroker
 from harness.errors import HarnessError
 from harness.postman.cassette import RECORD, ItemCassette, secret_values
 from harness.postman.errors import CollectionError
+from harness.postman.flow import next_position
+from harness.postman.item_text import plugin_lines
 from harness.postman.loader import load_collection, load_data_file, load_environment
 from harness.postman.model import Collection, RequestItem
 from harness.postman.oauth2 import BrokerTokenProvider
@@ -291,21 +293,12 @@ class CollectionSession:
         current = position
         while True:
             last = executions[-1]
+            target = next_position(runner.items, last, current, runner.report)
             if last.next_request_set:
-                if last.next_request is None:
-                    self.flow[iteration] = STOP
-                    self.jumped_by[iteration] = last.path
-                    break
-                target = runner.find_position(str(last.next_request))
-                if target is None:
-                    runner.report.add(WARNING, last.path, "setNextRequest:unknown",
-                                      f"setNextRequest('{last.next_request}'): no such request; iteration ended")
-                    self.flow[iteration] = STOP
-                    self.jumped_by[iteration] = last.path
-                    break
                 self.jumped_by[iteration] = last.path
-            else:
-                target = current + 1
+            if target is None:  # setNextRequest(null) or an unknown name: the iteration ends
+                self.flow[iteration] = STOP
+                break
             if target > position:
                 self.flow[iteration] = target
                 break
@@ -478,31 +471,6 @@ def _is_replay_error(exc: BaseException) -> bool:
     return isinstance(exc, CannotOverwriteExistingCassetteException)
 
 
-def _describe(execution: ItemExecution) -> list[str]:
-    lines = []
-    if execution.request is not None:
-        line = f"{execution.request.method} {execution.request.url}"
-        if execution.response is not None:
-            line += f" -> {execution.response.status} {execution.response.reason} ({execution.response.time_ms} ms)"
-        lines.append(line)
-    if execution.skipped:
-        lines.append("  request skipped by pm.execution.skipRequest()")
-    for error in execution.script_errors:
-        lines.append(f"  script error: {error}")
-    if execution.request_error:
-        lines.append(f"  request error: {execution.request_error}")
-    for assertion in execution.assertions:
-        if assertion.skipped:
-            lines.append(f'  - skipped  pm.test "{assertion.name}"')
-        elif assertion.passed:
-            lines.append(f'  - passed   pm.test "{assertion.name}"')
-        else:
-            lines.append(f'  - FAILED   pm.test "{assertion.name}": {assertion.message}')
-    for warning in execution.warnings:
-        lines.append(f"  warning: {warning}")
-    return lines
-
-
 def _report(request: pytest.FixtureRequest, executions: list[ItemExecution]) -> None:
     node = request.node
     config = request.config
@@ -510,7 +478,7 @@ def _report(request: pytest.FixtureRequest, executions: list[ItemExecution]) -> 
     for index, execution in enumerate(executions):
         if len(executions) > 1:
             text.append(f"[run {index + 1} of {len(executions)}: {execution.path}]")
-        text.extend(_describe(execution))
+        text.extend(plugin_lines(execution))
         config.stash[_RESULTS].append((node.nodeid, execution))
         for assertion in execution.assertions:
             node.user_properties.append(("pm.test", json.dumps(
@@ -543,7 +511,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         if config.getoption("verbose") > 0:
             for nodeid, execution in results:
                 terminalreporter.write_line(nodeid)
-                for line in _describe(execution):
+                for line in plugin_lines(execution):
                     terminalreporter.write_line("  " + line)
     for source, report in noteworthy.items():
         if show_reports:

@@ -66,15 +66,10 @@ class ItemExecution:
         return not self.failed_assertions and not self.script_errors and self.request_error is None
 
     def failures(self) -> list[str]:
-        """One line per problem, in the order they happened."""
-        lines = []
-        for error in self.script_errors:
-            lines.append(f"script error: {error}")
-        if self.request_error:
-            lines.append(f"request error: {self.request_error}")
-        for assertion in self.failed_assertions:
-            lines.append(f'pm.test "{assertion.name}" failed: {assertion.message}')
-        return lines
+        """One line per problem, in the order they happened (:func:`harness.postman.item_text.failure_lines`)."""
+        from harness.postman.item_text import failure_lines
+
+        return failure_lines(self)
 
     def to_newman(self) -> dict[str, Any]:
         return {

@@ -25,6 +25,7 @@ from harness.postman.auth import TokenProvider, apply_auth
 from harness.postman.determinism import ScriptDeterminism
 from harness.postman.dynamic import KNOWN_DYNAMIC, DynamicValues
 from harness.postman.errors import CollectionError, UnresolvedVariableError
+from harness.postman.flow import find_position, next_position
 from harness.postman.loader import load_collection, load_data_file, load_environment
 from harness.postman.model import Collection, Node, RequestItem
 from harness.postman.redaction import (
@@ -186,13 +187,8 @@ class CollectionRunner:
         return dict(self.iteration_data[min(iteration, len(self.iteration_data) - 1)])
 
     def find_position(self, name_or_id: str) -> int | None:
-        for index, item in enumerate(self.items):
-            if item.id and item.id == name_or_id:
-                return index
-        for index, item in enumerate(self.items):
-            if item.name == name_or_id:
-                return index
-        return None
+        """The item ``setNextRequest(name_or_id)`` means (:func:`harness.postman.flow.find_position`)."""
+        return find_position(self.items, name_or_id)
 
     # ------------------------------------------------------------------ whole run
     def run(self) -> RunResult:
@@ -213,17 +209,10 @@ class CollectionRunner:
                 if self.bail and not execution.passed:
                     result.stopped = f"--bail: '{execution.path}' failed"
                     return result
-                if execution.next_request_set:
-                    if execution.next_request is None:
-                        break
-                    target = self.find_position(str(execution.next_request))
-                    if target is None:
-                        self.report.add(WARNING, execution.path, "setNextRequest:unknown",
-                                        f"setNextRequest('{execution.next_request}'): no such request; iteration ended")
-                        break
-                    position = target
-                else:
-                    position += 1
+                following = next_position(self.items, execution, position, self.report)
+                if following is None:  # setNextRequest(null) or an unknown name
+                    break
+                position = following
         return result
 
     # ------------------------------------------------------------------ one item

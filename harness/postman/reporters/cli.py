@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from harness.postman.item_text import cli_lines
 from harness.postman.reporters.record import (
     RunRecord,
     failures_of,
@@ -13,10 +12,6 @@ from harness.postman.reporters.record import (
     pretty_ms,
     response_timings,
 )
-
-if TYPE_CHECKING:
-    from harness.postman.results import ItemExecution
-
 
 # ============================================================================ cli reporter
 
@@ -61,7 +56,7 @@ def summary_table(record: RunRecord) -> list[str]:
 def render_cli(record: RunRecord) -> str:
     """Progress per request (Newman's ❏ ↳ ✓ lines), the summary table and the numbered failure list."""
     failures = failures_of(record.result.executions)
-    numbers = {(id(f.execution), f.at, f.test, f.message): f.number for f in failures}
+    numbers = {(id(f.execution), f.at, f.test, f.message): f.number for f in failures}  # item_text.failure_key
     lines: list[str] = [""]
     folder: tuple[str, ...] | None = None
     iteration = -1
@@ -75,7 +70,7 @@ def render_cli(record: RunRecord) -> str:
             if folder:
                 lines.extend(([""] if lines[-1] else []) + [f"❏ {' / '.join(folder)}"])
         lines.append(f"↳ {execution.item.name}")
-        lines.extend(_cli_execution(execution, numbers))
+        lines.extend(cli_lines(execution, numbers))
     if record.result.stopped:
         lines.append(f"\nstopped: {record.result.stopped}")
     lines.append("")
@@ -94,42 +89,3 @@ def render_cli(record: RunRecord) -> str:
             lines.append(prefix + detail[0])
             lines.extend(" " * len(prefix) + text for text in detail[1:])
     return "\n".join(lines)
-
-
-def _cli_execution(execution: ItemExecution, numbers: dict) -> list[str]:
-    lines = []
-    for error in execution.script_errors:
-        if error.event == "prerequest":
-            number = numbers.get((id(execution), "prerequest-script", None, error.message), "?")
-            lines.append(f"  {number}⠄ {error.name} in prerequest-script")
-    if execution.skipped:
-        lines.append("  (request skipped by pm.execution.skipRequest())")
-    request, response = execution.request, execution.response
-    if request is not None:
-        if response is not None:
-            lines.append(f"  {request.method} {request.url} [{response.status} {response.reason}, "
-                         f"{pretty_bytes(response.size)}, {response.time_ms}ms]")
-        else:
-            lines.append(f"  {request.method} {request.url} [errored]")
-    if execution.request_error:
-        number = numbers.get((id(execution), "request", None, execution.request_error), "?")
-        lines.append(f"  {number}. {execution.request_error}")
-    for level, message in execution.logs:
-        lines.append(f"  │ [{level}] {message}")
-    for index, assertion in enumerate(execution.assertions):
-        if assertion.skipped:
-            lines.append(f"  -  {assertion.name} (skipped)")
-        elif assertion.passed:
-            lines.append(f"  ✓  {assertion.name}")
-        else:
-            key = (id(execution), f"assertion:{index} in test-script", assertion.name,
-                   assertion.error_message or assertion.name)
-            lines.append(f"  {str(numbers.get(key, '?')) + '.':<3} {assertion.name}")
-    for error in execution.script_errors:
-        if error.event != "prerequest":
-            number = numbers.get((id(execution), "test-script", None, error.message), "?")
-            lines.append(f"  {number}⠄ {error.name} in test-script")
-    for warning in execution.warnings:
-        lines.append(f"  ⚠  {warning}")
-    lines.append("")
-    return lines

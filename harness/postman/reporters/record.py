@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from harness.postman.item_text import facts
+
 if TYPE_CHECKING:
     from harness.commands.run import LoadedScope
     from harness.postman.model import Collection, RequestItem
@@ -88,25 +90,13 @@ class Failure:
 
 
 def failures_of(executions: list[ItemExecution]) -> list[Failure]:
-    """Failures in the order they happen: pre-request errors, request error, assertions, test errors."""
+    """Failures in the order they happen (:func:`harness.postman.item_text.facts`): Newman's ``run.failures``."""
     found: list[Failure] = []
-
-    def add(name: str, message: str, at: str, execution: ItemExecution, test: str | None = None) -> None:
-        found.append(Failure(len(found) + 1, name, message, at, execution, test))
-
     for execution in executions:
-        for error in execution.script_errors:
-            if error.event == "prerequest":
-                add(error.name or "Error", error.message, "prerequest-script", execution)
-        if execution.request_error:
-            add("Error", execution.request_error, "request", execution)
-        for index, assertion in enumerate(execution.assertions):
-            if not assertion.passed and not assertion.skipped:
-                add(assertion.error_name or "AssertionError", assertion.error_message or assertion.name,
-                    f"assertion:{index} in test-script", execution, assertion.name)
-        for error in execution.script_errors:
-            if error.event != "prerequest":
-                add(error.name or "Error", error.message, "test-script", execution)
+        for fact in facts(execution):
+            if fact.failure is not None:
+                name, message, at, test = fact.failure
+                found.append(Failure(len(found) + 1, name, message, at, execution, test))
     return found
 
 

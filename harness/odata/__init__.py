@@ -15,6 +15,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# ``prefer`` is both a submodule and a function of it: bind the function now, or the first import of
+# the submodule (by anything) would leave the module object under that name. The module is tiny.
+from harness.odata.prefer import parse_preferences, prefer
+
 # name -> module: imported on first use (PEP 562), so `harness --help` does not pay for this package
 _EXPORTS = {
     "Batch": "harness.odata.batch",
@@ -70,8 +74,6 @@ _EXPORTS = {
     "literal": "harness.odata.literals",
     "parse_literal": "harness.odata.literals",
     "validate_path": "harness.odata.paths",
-    "parse_preferences": "harness.odata.prefer",
-    "prefer": "harness.odata.prefer",
     "Query": "harness.odata.query",
     "encode_params": "harness.odata.query",
     "normalize_query": "harness.odata.query",

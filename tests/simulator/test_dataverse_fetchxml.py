@@ -150,8 +150,10 @@ def test_distinct(crm_http, crm_root):
     got = rows(fetch(crm_http, crm_root, '<fetch distinct="true"><entity name="account">'
                                          '<attribute name="address1_city"/><order attribute="address1_city"/>'
                                          '</entity></fetch>'))
-    cities = [r["address1_city"] for r in got]
-    assert cities == sorted(set(cities)) and all("accountid" not in r for r in got)
+    cities = [r.get("address1_city") for r in got]  # a null city is left out of its row, as Dataverse does
+    present = [c for c in cities if c is not None]
+    assert present == sorted(set(present)) and cities.count(None) <= 1
+    assert all("accountid" not in r for r in got)
 
 
 def test_aggregates(crm_http, crm_root):
@@ -165,11 +167,12 @@ def test_aggregates(crm_http, crm_root):
            '</entity></fetch>')
     (row,) = rows(fetch(crm_http, crm_root, xml))
     everything = crm_http.get(f"{crm_root}/accounts", params={"$select": "numberofemployees,address1_city"}).json()
-    counts = [r["numberofemployees"] for r in everything["value"]]
-    assert row["n"] == len(counts) and row["total"] == sum(counts)
+    # rows other tests created may hold nulls: count counts rows, the other aggregates skip nulls
+    counts = [r["numberofemployees"] for r in everything["value"] if r["numberofemployees"] is not None]
+    assert row["n"] == len(everything["value"]) and row["total"] == sum(counts)
     assert row["least"] == min(counts) and row["most"] == max(counts)
     assert abs(row["average"] - sum(counts) / len(counts)) < 1e-6
-    assert row["cities"] == len({r["address1_city"] for r in everything["value"]})
+    assert row["cities"] == len({r["address1_city"] for r in everything["value"]} - {None})
 
 
 def test_groupby_with_order_by_alias_and_dategrouping(crm_http, crm_root):

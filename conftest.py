@@ -1,6 +1,6 @@
 """Repository-level pytest configuration.
 
-The harness's own plugin is installed through its ``pytest11`` entry points (see pyproject.toml),
+The harness's own plugin is installed through its one ``pytest11`` entry point (see pyproject.toml),
 so nothing needs loading here except pytest's ``pytester`` for the tests that run pytest itself.
 """
 

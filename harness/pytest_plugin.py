@@ -1,8 +1,9 @@
 """pytest plugin: options, markers and fixtures that hand tests ready Dynamics clients.
 
-Registered through the ``pytest11`` entry point. With ``--target=sim`` (the default) it starts the
-embedded simulator on loopback for the session; with ``--target=live`` it reads ``.env``.
-The data path reads top to bottom: settings → token broker → session → client → test.
+The harness's one ``pytest11`` entry point (``dynamics_harness`` in ``pyproject.toml``). With
+``--target=sim`` (the default) it starts the embedded simulator on loopback for the session; with
+``--target=live`` it reads ``.env``. The data path reads top to bottom: settings → token broker →
+session → client → test. The sub-plugins are listed in ``pytest_plugins`` below.
 """
 
 from __future__ import annotations
@@ -15,15 +16,28 @@ import requests
 
 from harness.auth import MemoryTokenCache, TokenBroker
 from harness.cleanup import RecordTracker
-from harness.naming import ValueSource, new_run_id
+from harness.naming import new_run_id
 from harness.odata.retry import RetryPolicy, RetryStats
 from harness.odata.throttle import limiter_for
+from harness.recording.state import state_of
+from harness.recording.tokens import ScopedTokenBroker
 from harness.secrets import RedactingFilter, guard_library_loggers, register_secret
 from harness.settings import SettingsError, TargetSettings, load_settings
 from harness.targets import client_for, targets_of_simulator
 from harness.trust import trust_ca
 
-pytest_plugins = ("harness.sharding",)  # --shard K/N (its own module; loaded with this plugin)
+# The sub-plugins, registered by pytest right after this module, in this order. pluggy calls the plain
+# hook implementations of a later-registered plugin first, so this tuple is the hook order among them
+# (``tryfirst``/``trylast`` marks aside); keep it as it is unless a hook needs another place.
+pytest_plugins = (
+    "harness.sharding",          # --shard K/N
+    "harness.contract.pinning",  # pinned $metadata for contract tests (autouse fixture)
+    "harness.postman.plugin",    # Postman collections collected as tests
+    "harness.recording.plugin",  # cassettes; in pytest_configure it adds harness.recording.fixtures,
+                                 # which overrides pytest-recording's vcr_config/vcr_cassette_dir/
+                                 # default_cassette_name (nothing of this package)
+    "harness.reporting.plugin",  # terminal/JUnit/HTML reports, redaction, run summary
+)
 
 ROOT_MARKERS = {"crm": "Dataverse / Dynamics 365 CRM root (/api/data/v9.x)",
                 "fno": "Finance and Operations root (/data)",
@@ -152,11 +166,18 @@ def harness_targets(request: pytest.FixtureRequest, harness_target: str) -> dict
 
 
 @pytest.fixture(scope="session")
-def token_broker(harness_target: str, request: pytest.FixtureRequest) -> TokenBroker:
-    """One token per target for the whole session (memory cache against the simulator)."""
+def token_broker(harness_target: str, request: pytest.FixtureRequest) -> ScopedTokenBroker:
+    """One token per target for the whole session (memory cache against the simulator).
+
+    Scoped by cassette: a test that records or replays a cassette signs in within it
+    (:mod:`harness.recording.tokens`); without a cassette it is the plain session broker.
+    """
     if harness_target == "sim":
-        return TokenBroker(MemoryTokenCache(), session=_trust_simulator(requests.Session(), request))
-    return TokenBroker.from_settings(request.config.harness_settings)
+        broker = TokenBroker(MemoryTokenCache(), session=_trust_simulator(requests.Session(), request))
+    else:
+        broker = TokenBroker.from_settings(request.config.harness_settings)
+    state = state_of(request.config)
+    return ScopedTokenBroker(broker, scope=lambda: state.active_cassette)
 
 
 @pytest.fixture(scope="session")
@@ -173,10 +194,8 @@ def run_id(request: pytest.FixtureRequest) -> str:
     return request.config.run_id  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def values(run_id: str) -> ValueSource:
-    """Ids, tagged names and numbers for the test (replayed from the cassette when recording is on)."""
-    return ValueSource(run_id)
+# ``values`` (ids, tagged names, numbers recorded into the cassette) is defined by the recording
+# sub-plugin, harness/recording/fixtures.py, because it needs the test's cassette.
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ The files are written when a session records (``--record-mode`` other than ``non
 disabled) and used the harness targets: the autouse session fixture below fetches each configured
 root's `$metadata` with the harness's token at the end of the session (outside any cassette, so the
 download is never recorded) and replaces the file atomically. It is active where it is imported
-(``tests/contract/conftest.py``); registering this module as a pytest plugin makes it global.
+(``tests/contract/conftest.py``); :mod:`harness.pytest_plugin` lists it in ``pytest_plugins``, which makes it global.
 """
 
 from __future__ import annotations

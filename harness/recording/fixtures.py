@@ -1,9 +1,12 @@
-"""Fixture overrides of the recording plugin (registered late by :mod:`harness.recording.plugin`).
+"""The recording sub-plugin's fixtures, and the one place the harness overrides another plugin's fixtures.
 
-pytest uses, among plugin fixtures of the same name, the one registered last; this module is
-registered in ``pytest_configure``, after every entry-point plugin, so these definitions replace
-pytest-recording's (``vcr_config``, ``vcr_cassette_dir``, ``default_cassette_name``) and wrap the
-harness plugin's (``values``, ``token_broker``). A conftest can still override them as usual.
+:mod:`harness.recording.plugin` registers this module in ``pytest_configure``, that is after every
+entry-point and ``-p`` plugin, because pytest uses, among plugin fixtures of the same name, the one
+registered last. It overrides exactly the three fixtures pytest-recording provides to be overridden
+(``OVERRIDES``: ``vcr_config``, ``vcr_cassette_dir``, ``default_cassette_name``) and nothing of the
+harness: ``values`` and ``_harness_cassette`` are defined only here, ``token_broker`` only in
+:mod:`harness.pytest_plugin`. ``tests/recording/test_fixture_overrides.py`` checks that. A conftest
+can still override any of them as usual.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from harness.recording.matching import MATCH_ON
 from harness.recording.naming import cassette_name, cassette_root, module_folder
 from harness.recording.persister import RecordingContext
 from harness.recording.state import state_of
-from harness.recording.tokens import ScopedTokenBroker
 from harness.recording.values import CassetteValues
 
 HEADER_KEY = "recording"
+OVERRIDES = ("vcr_config", "vcr_cassette_dir", "default_cassette_name")  # pytest-recording's
 
 
 def _version(distribution: str) -> str:
@@ -61,13 +64,6 @@ def default_cassette_name(request: pytest.FixtureRequest) -> str:
     if marker is not None and marker.args:
         return str(marker.args[0])
     return cassette_name(request.cls, request.node.name)
-
-
-@pytest.fixture(scope="session")
-def token_broker(token_broker, request: pytest.FixtureRequest) -> ScopedTokenBroker:
-    """The harness broker, but each cassette signs in within itself (see :mod:`harness.recording.tokens`)."""
-    state = state_of(request.config)
-    return ScopedTokenBroker(token_broker, scope=lambda: state.active_cassette)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""pytest plugin (``pytest11`` entry point ``dynamics_harness_recording``): cassettes for the suites.
+"""pytest sub-plugin (listed in ``pytest_plugins`` of :mod:`harness.pytest_plugin`): cassettes for the suites.
 
 Built on pytest-recording (``--record-mode``, ``--block-network``, ``--allowed-hosts``,
 ``--disable-recording``, ``@pytest.mark.vcr``) and vcrpy. This module adds:
@@ -8,9 +8,9 @@ Built on pytest-recording (``--record-mode``, ``--block-network``, ``--allowed-h
 * the harness persister (scrubbing, instance placeholders, atomic writes), the JSON serializer and
   the OData matchers, registered on every cassette through ``pytest_recording_configure``, with
   the replay index (:mod:`harness.recording.replay_index`) as an ``after_load_interaction`` hook;
-* fixture overrides in :mod:`harness.recording.fixtures` (``vcr_config``, ``vcr_cassette_dir``,
-  ``default_cassette_name``, ``values``, ``token_broker``), registered from ``pytest_configure`` so
-  they come after pytest-recording's and the harness plugin's own definitions and win;
+* the fixtures of :mod:`harness.recording.fixtures` (``values``, ``_harness_cassette`` and overrides of
+  pytest-recording's ``vcr_config``, ``vcr_cassette_dir``, ``default_cassette_name``), registered
+  from ``pytest_configure`` so they come after pytest-recording however the entry points load;
 * readable replay errors (:mod:`harness.recording.explain`).
 
 Tests opt in with ``@pytest.mark.vcr``; ``tests/suites/conftest.py`` marks every suite test.
@@ -30,7 +30,7 @@ from harness.recording.replay_index import with_index_hook
 from harness.recording.serializers import SERIALIZERS
 from harness.recording.state import state_of
 
-FIXTURES_PLUGIN = "dynamics_harness_recording_fixtures"
+FIXTURES_PLUGIN = "harness.recording.fixtures"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,6 +1,6 @@
 """Run reports of the harness: per-root/per-collection summary, ``summary.json``, safe JUnit/HTML.
 
-:mod:`harness.reporting.plugin` is a pytest plugin (``pytest11`` entry point) that
+:mod:`harness.reporting.plugin` is a pytest sub-plugin (listed in :mod:`harness.pytest_plugin`) that
 
 - counts the HTTP exchanges each test makes (:mod:`~harness.reporting.counting`),
 - sorts every test into a group: a Postman collection, or a service root from its ``crm``/``fno``/

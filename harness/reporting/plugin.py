@@ -1,6 +1,6 @@
 """pytest plugin: the harness's run summary, ``summary.json``, and reports that never show secrets.
 
-Registered through the ``pytest11`` entry point ``dynamics_harness_reporting``, so it works the
+A sub-plugin of the one entry point (``pytest_plugins`` in :mod:`harness.pytest_plugin`), so it works the
 same under plain ``pytest``, under ``harness test`` and in pytest-xdist workers:
 
 - always: secrets are masked in every report (captured output and logs, failure text, user

@@ -189,6 +189,6 @@ def test_reports_and_terminal_never_show_registered_secrets(pytester: pytest.Pyt
 
 def test_without_the_plugin_the_same_run_leaks(pytester: pytest.Pytester, monkeypatch):
     """The control: the canaries do reach the reports when the reporting plugin is disabled."""
-    result, text = leaky_run(pytester, monkeypatch, "-p", "no:dynamics_harness_reporting")
+    result, text = leaky_run(pytester, monkeypatch, "-p", "no:harness.reporting.plugin")
     result.assert_outcomes(failed=1)
     assert all(canary in text for canary in CANARIES)

@@ -7,20 +7,10 @@ import uuid
 import pytest
 import requests
 
-from simulator.config import BC_AUDIENCE
-from tests.tokens import app_token
-
 
 @pytest.fixture(scope="module")
 def api(sim) -> str:
     return f"{sim.config.bc_url}/v2.0/{sim.config.tenant_id}/production/api/v2.0"
-
-
-@pytest.fixture(scope="module")
-def bc(sim) -> requests.Session:
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {app_token(sim, BC_AUDIENCE)}", "Accept": "application/json"})
-    return session
 
 
 @pytest.fixture(scope="module")

@@ -26,14 +26,6 @@ def api(sim) -> str:
 
 
 @pytest.fixture(scope="module")
-def bc(sim) -> requests.Session:
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {app_token(sim, BC_AUDIENCE)}",
-                            "Accept": "application/json"})
-    return session
-
-
-@pytest.fixture(scope="module")
 def cronus(bc, api) -> str:
     companies = bc.get(f"{api}/companies").json()["value"]
     return next(c["id"] for c in companies if c["name"] == "CRONUS USA, Inc.")

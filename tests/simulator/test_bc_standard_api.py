@@ -14,9 +14,6 @@ import pytest
 import requests
 from lxml import etree
 
-from simulator.config import BC_AUDIENCE
-from tests.tokens import app_token
-
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 COLLECTION = (pathlib.Path(__file__).resolve().parents[3] / "shared" / "corpus" / "business-central-api-postman"
               / "Business_Central_API_v2.0.postman_collection.json")
@@ -44,11 +41,10 @@ def api(sim) -> str:
 
 
 @pytest.fixture(scope="module")
-def bc(sim) -> requests.Session:
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {app_token(sim, BC_AUDIENCE)}",
-                            "Accept": "application/json", "If-Match": "*"})
-    return session
+def bc(bc) -> requests.Session:
+    """The shared session (conftest), sending ``If-Match: *`` on writes as this module's tests expect."""
+    bc.headers["If-Match"] = "*"
+    return bc
 
 
 @pytest.fixture(scope="module")

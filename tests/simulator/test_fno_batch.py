@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-import requests
-
 from tests import batchwire as bw
-from tests.tokens import app_token
-
-
-@pytest.fixture(scope="module")
-def fno_root(sim) -> str:
-    return f"{sim.config.fno_url}/data"
-
-
-@pytest.fixture(scope="module")
-def fno(sim) -> requests.Session:
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {app_token(sim, sim.config.fno_url)}",
-                            "Accept": "application/json", "OData-Version": "4.0"})
-    return session
 
 
 def customers_named(fno, root, marker: str) -> list[str]:

@@ -21,19 +21,6 @@ NS = "Microsoft.Dynamics.DataEntities"
 WRITE_EXCEPTION = "Microsoft.Dynamics.Platform.Integration.Services.OData.AxODataWriteException"
 
 
-@pytest.fixture(scope="module")
-def fno_root(sim) -> str:
-    return f"{sim.config.fno_url}/data"
-
-
-@pytest.fixture(scope="module")
-def fno(sim) -> requests.Session:
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {app_token(sim, sim.config.fno_url)}",
-                            "Accept": "application/json", "OData-Version": "4.0"})
-    return session
-
-
 def customer_url(root: str, company: str, account: str) -> str:
     return f"{root}/CustomersV3(dataAreaId='{company}',CustomerAccount='{quote(account)}')"
 

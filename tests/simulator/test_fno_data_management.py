@@ -16,23 +16,9 @@ import requests
 from lxml import etree
 
 from simulator.fno.packages import EntityData, read_package, read_rows, write_package
-from tests.tokens import app_token
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 NS = "Microsoft.Dynamics.DataEntities"
-
-
-@pytest.fixture(scope="module")
-def fno_root(sim) -> str:
-    return f"{sim.config.fno_url}/data"
-
-
-@pytest.fixture(scope="module")
-def fno(sim) -> requests.Session:
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {app_token(sim, sim.config.fno_url)}",
-                            "Accept": "application/json", "OData-Version": "4.0"})
-    return session
 
 
 def dmf(fno, root: str, action: str, body: dict) -> requests.Response:

@@ -17,12 +17,8 @@ NS = "Microsoft.Dynamics.DataEntities"
 
 
 @pytest.fixture(scope="module")
-def fno_root(sim) -> str:
-    return f"{sim.config.fno_url}/data"
-
-
-@pytest.fixture(scope="module")
 def fno(sim) -> requests.Session:
+    """Like the conftest's, but without ``OData-Version``, as these tests have always sent."""
     session = requests.Session()
     session.headers.update({"Authorization": f"Bearer {app_token(sim, sim.config.fno_url)}",
                             "Accept": "application/json"})

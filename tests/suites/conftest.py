@@ -1,6 +1,6 @@
 """Every suite test records into and replays from ``cassettes/suites/<module>/<test id>.json``.
 
-The cassette machinery is the ``dynamics_harness_recording`` plugin (``harness/recording``); this
+The cassette machinery is the recording sub-plugin (``harness/recording/plugin.py``); this
 file only opts the suites in. See ``cassettes/README.md`` for the record/replay commands.
 """
 

@@ -8,8 +8,8 @@
   name becomes a dialect through :data:`harness.odata.dialects.BY_ROOT`); :func:`connect` does it all
   from ``.env`` for a script (``from harness import connect``);
 
-Not to be confused with :mod:`harness.settings.target` (the settings of one target) and
-:mod:`harness.postman.target` (the variables a collection gets from a simulator or from targets).
+Not to be confused with :mod:`harness.settings.target_settings` (the settings of one target) and
+:mod:`harness.postman.target_variables` (the variables a collection gets from a simulator or from targets).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from harness.auth.errors import AuthError, friendly_message
 from harness.auth.providers import GrantProvider
 from harness.auth.token import AccessToken
 from harness.secrets import register_secret
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 log = logging.getLogger("harness.auth")
 DEFAULT_WAIT = 300.0  # seconds the user gets to sign in

@@ -19,7 +19,7 @@ from harness.auth.factory import provider_for
 from harness.auth.providers import TokenProvider
 from harness.auth.requests_auth import TokenAuth
 from harness.auth.token import AccessToken
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 
 class TokenBroker:

@@ -24,7 +24,7 @@ from pathlib import Path
 from harness.auth.token import AccessToken, safe_claims
 from harness.errors import HarnessError
 from harness.secrets import Secret, register_secret
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 try:  # POSIX only; elsewhere the cache still works, without cross-process locking
     import fcntl

@@ -14,7 +14,7 @@ import requests
 from harness.auth.errors import AuthError, auth_error_from_reply
 from harness.auth.token import AccessToken, parse_token_response
 from harness.secrets import POLICY, label_for, register_secret
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 log = logging.getLogger("harness.auth")
 DEFAULT_TIMEOUT = 30.0

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from harness.errors import HarnessError
 from harness.secrets import redact
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 ERROR_PAGE = "https://login.microsoftonline.com/error?code="
 

@@ -13,7 +13,7 @@ from harness.auth.providers import (
     RefreshTokenProvider,
     TokenProvider,
 )
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 
 def provider_for(target: TargetSettings, cache: TokenCache | None = None, **options) -> TokenProvider:

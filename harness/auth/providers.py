@@ -21,7 +21,7 @@ from harness.auth.endpoint import DEFAULT_TIMEOUT, request_token, target_params
 from harness.auth.errors import AuthError
 from harness.auth.token import DEFAULT_SKEW, AccessToken, safe_claims
 from harness.secrets import Secret, register_secret
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 log = logging.getLogger("harness.auth")
 Clock = Callable[[], float]

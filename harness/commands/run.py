@@ -42,7 +42,7 @@ from harness.errors import HarnessError
 if TYPE_CHECKING:
     from harness.postman.model import Collection, RequestItem
     from harness.postman.variables import VariableScope
-    from harness.settings.target import TargetSettings
+    from harness.settings.target_settings import TargetSettings
 
 REPORTERS = ("cli", "json", "junit", "html")
 EXPORT_SUFFIX = {"json": "json", "junit": "xml", "html": "html"}
@@ -224,8 +224,8 @@ class Target:
 
 
 def target_variables(targets: Mapping[str, TargetSettings]) -> dict[str, str]:
-    """The harness variable layer for ``targets`` (:func:`harness.postman.target.target_variables`)."""
-    from harness.postman.target import target_variables as variables_of
+    """The harness variable layer for ``targets`` (:func:`harness.postman.target_variables.target_variables`)."""
+    from harness.postman.target_variables import target_variables as variables_of
 
     return variables_of(targets)
 
@@ -266,7 +266,7 @@ def _dotenv_layer(env_file: str | None) -> dict[str, str]:
 
 
 def choose_target(options: RunOptions, collection: Collection, defined: set[str]) -> str:
-    from harness.postman.target import needs_simulator
+    from harness.postman.target_variables import needs_simulator
 
     if options.target is not None:
         return options.target

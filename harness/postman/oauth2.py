@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.auth import AuthError, TokenBroker
-from harness.settings.target import BC_AUDIENCE, TargetSettings
+from harness.settings.target_settings import BC_AUDIENCE, TargetSettings
 
 _ENTRA_TOKEN_URL = re.compile(r"^(?P<authority>https?://[^?#]+?)/(?P<tenant>[^/?#]+)/oauth2/(?P<v2>v2\.0/)?token/?$",
                               re.IGNORECASE)

@@ -42,7 +42,7 @@ from harness.postman.oauth2 import BrokerTokenProvider
 from harness.postman.report import WARNING
 from harness.postman.results import ItemExecution
 from harness.postman.runner import CollectionRunner
-from harness.postman.target import (
+from harness.postman.target_variables import (
     SIMULATOR_VARIABLES,
     live_variables,
     needs_simulator,
@@ -52,7 +52,7 @@ from harness.postman.target import (
 from harness.postman.variables import VariableScope
 from harness.recording.naming import cassette_name
 from harness.recording.state import add_known_secrets
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"

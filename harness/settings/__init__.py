@@ -18,7 +18,7 @@ from harness.settings.loader import (
     secret_setting_values,
 )
 from harness.settings.problems import Origin, Problem, SettingsError
-from harness.settings.target import (
+from harness.settings.target_settings import (
     BC_AUDIENCE,
     DEFAULT_AUTHORITY,
     GRANT_TYPES,

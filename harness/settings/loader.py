@@ -23,7 +23,7 @@ from harness.secrets import POLICY, Secret, label_for, register_secret
 from harness.settings import checks
 from harness.settings.envfile import EnvFile, read_env_file
 from harness.settings.problems import ENVIRONMENT, Origin, Problem, SettingsError, printable
-from harness.settings.target import (
+from harness.settings.target_settings import (
     BC_URL,
     DEFAULT_AUTHORITY,
     DEFAULT_BC_ENVIRONMENT,

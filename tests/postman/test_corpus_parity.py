@@ -86,7 +86,7 @@ def _bc(sim) -> dict[str, str]:
 
 
 def _bc_globals(sim) -> dict[str, object]:
-    from harness.settings.target import BC_AUDIENCE
+    from harness.settings.target_settings import BC_AUDIENCE
 
     return {"bc_access_token": sim_token(sim, BC_AUDIENCE), "bc_token_expiry": (time.time() + 3600) * 1000}
 

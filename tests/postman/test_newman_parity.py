@@ -26,7 +26,7 @@ import pytest
 from harness.postman import CollectionRunner, load_collection, load_environment
 from harness.postman.plugin import find_environment
 from harness.postman.results import RunResult
-from harness.postman.target import SIMULATOR_VARIABLES, simulator_variables
+from harness.postman.target_variables import SIMULATOR_VARIABLES, simulator_variables
 from tests.postman.helpers import COLLECTIONS, REPO_ROOT
 
 NEWMAN = REPO_ROOT / "node_modules" / ".bin" / "newman"

@@ -18,9 +18,9 @@ from harness.auth import AuthError, MemoryTokenCache, TokenBroker
 from harness.cli import main
 from harness.postman import CollectionRunner, load_collection
 from harness.postman.oauth2 import BrokerTokenProvider, oauth2_audience
-from harness.postman.target import simulator_variables
+from harness.postman.target_variables import simulator_variables
 from harness.secrets import Secret
-from harness.settings.target import TargetSettings
+from harness.settings.target_settings import TargetSettings
 from simulator.config import DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")

@@ -18,7 +18,7 @@ import pytest
 from harness.cli import main
 from harness.commands.run import target_variables
 from harness.postman.reporters.record import pretty_bytes, pretty_ms
-from harness.postman.target import simulator_variables
+from harness.postman.target_variables import simulator_variables
 from simulator.config import DEFAULT_CLIENT_SECRET, DEFAULT_PASSWORD
 from tests.postman.helpers import COLLECTIONS, REPO_ROOT, collection, request_item, write_json
 

@@ -8,7 +8,7 @@ import pytest
 
 from harness.postman import CollectionRunner, DynamicValues, load_collection, load_environment
 from harness.postman.plugin import find_environment
-from harness.postman.target import (
+from harness.postman.target_variables import (
     SIMULATOR_VARIABLES,
     needs_simulator,
     referenced_variables,

@@ -17,7 +17,7 @@ from typing import Any
 
 from harness.postman.model import Collection
 from harness.secrets import register_secret
-from harness.settings.target import BC_AUDIENCE, TargetSettings
+from harness.settings.target_settings import BC_AUDIENCE, TargetSettings
 
 SIMULATOR_VARIABLES = (
     "crm_url", "crm_api", "fno_url", "fno_api", "bc_url", "bc_resource", "tenant_id", "login_url", "token_url",

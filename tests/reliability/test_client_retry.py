@@ -59,9 +59,10 @@ def test_retry_after_beyond_the_ceiling_is_not_waited_for(make_client, sim_fault
 
 
 def test_real_service_protection_429_is_waited_out(make_client, sim_throttling):
-    crm = make_client(retry=RetryPolicy(max_attempts=3, max_retry_after=5))
-    sim_throttling.configure("crm", requests=2, window=1)
-    names = [crm.whoami()["UserId"] for _ in range(3)]  # the third is throttled, waits ~1 s, succeeds
+    crm = make_client(retry=RetryPolicy(max_attempts=3, max_retry_after=10))
+    # a 4 s window: three calls land in it even on a loaded machine; the third is throttled, waits, succeeds
+    sim_throttling.configure("crm", requests=2, window=4)
+    names = [crm.whoami()["UserId"] for _ in range(3)]
     assert len(set(names)) == 1
     assert crm.retry_stats.reasons["429"] >= 1
     assert sim_throttling.rejections[("crm", "requests")] >= 1

@@ -49,14 +49,20 @@ def fetch_bytes(target: str, root: str, env_file: str | None) -> tuple[bytes, st
             return fetch_metadata(client), client.api_root
 
 
-def load_source(source: str, env_file: str | None) -> tuple[CsdlModel, str | None]:
-    """(parsed model, root name if the source was a target reference)."""
-    from harness.metadata import parse_csdl
+def load_source(source: str, env_file: str | None, *, compact: bool = False) -> tuple[CsdlModel, str | None]:
+    """(parsed model, root name if the source was a target reference).
 
+    ``compact``: the model is only converted to OpenAPI, so properties may share objects
+    (:mod:`harness.metadata.compact`: a fraction of the memory and time for a whole document).
+    """
+    from harness.metadata import parse_csdl
+    from harness.metadata.compact import load_model
+
+    read = load_model if compact else parse_csdl
     if is_target_reference(source):
         target, _, root = source.partition(":")
         content, _ = fetch_bytes(target, root, env_file)
-        model = parse_csdl(content)
+        model = read(content)
         model.source = source
         return model, root
     path = Path(source)
@@ -64,7 +70,7 @@ def load_source(source: str, env_file: str | None) -> tuple[CsdlModel, str | Non
         raise HarnessError(f"{source}: is a folder; give a $metadata XML file (or sim:<root> / live:<root>)")
     if not path.exists():
         raise HarnessError(f"{source}: no such file (give a $metadata XML file, or sim:<root> / live:<root>)")
-    return parse_csdl(path), None
+    return read(path), None
 
 
 def write_output(text: str | bytes, out: str | None) -> None:
@@ -138,7 +144,7 @@ def openapi_command(source: str, dialect: str | None, entity_sets: str | None, o
         imports = chosen_imports if imports is not None else None
         root = None
     else:
-        model, root = load_source(source, env_file)
+        model, root = load_source(source, env_file, compact=True)
     if dialect is None:
         assert root is not None
         dialect = CHOICES[list(BY_ROOT).index(root)]

@@ -278,26 +278,7 @@ class _Builder:
         name = entity_type.full_name
         if name in self.schemas:
             return
-        properties: dict[str, Any] = {"@odata.etag": {"type": "string"}}
-        for prop_name, prop in entity_type.properties.items():
-            properties[prop_name] = self._property_schema(prop)
-        for nav_name, nav in entity_type.navigation_properties.items():
-            description = f"Expanded navigation property to {nav.type}"
-            if nav.collection:
-                properties[nav_name] = {"type": "array", "items": {"type": "object"}, "description": description}
-            else:
-                properties[nav_name] = {"type": "object", "nullable": True, "description": description}
-        schema: dict[str, Any] = {
-            "type": "object",
-            "title": name,
-            "properties": properties,
-            # Annotations (`x@OData.Community.Display.V1.FormattedValue`, `@odata.type`, `nav@odata.nextLink`)
-            # are legal extra members; OpenAPI 3.0 has no patternProperties, so extras stay allowed.
-            "additionalProperties": True,
-        }
-        if entity_type.description:
-            schema["description"] = entity_type.description
-        self.schemas[name] = schema
+        self.schemas[name] = self._entity_schema(entity_type)
         self.schemas[f"{name}-entity"] = {
             "allOf": [
                 component_ref(name),
@@ -320,6 +301,30 @@ class _Builder:
             },
             "additionalProperties": True,
         }
+
+    def _entity_schema(self, entity_type: EntityType) -> dict[str, Any]:
+        """The type's own schema: every property, then navigation properties as expanded members."""
+        name = entity_type.full_name
+        properties: dict[str, Any] = {"@odata.etag": {"type": "string"}}
+        for prop_name, prop in entity_type.properties.items():
+            properties[prop_name] = self._property_schema(prop)
+        for nav_name, nav in entity_type.navigation_properties.items():
+            description = f"Expanded navigation property to {nav.type}"
+            if nav.collection:
+                properties[nav_name] = {"type": "array", "items": {"type": "object"}, "description": description}
+            else:
+                properties[nav_name] = {"type": "object", "nullable": True, "description": description}
+        schema: dict[str, Any] = {
+            "type": "object",
+            "title": name,
+            "properties": properties,
+            # Annotations (`x@OData.Community.Display.V1.FormattedValue`, `@odata.type`, `nav@odata.nextLink`)
+            # are legal extra members; OpenAPI 3.0 has no patternProperties, so extras stay allowed.
+            "additionalProperties": True,
+        }
+        if entity_type.description:
+            schema["description"] = entity_type.description
+        return schema
 
     def _request_schema(self, entity_set: EntitySet, entity_type: EntityType, purpose: str) -> dict[str, str]:
         """`<set>-create` / `<set>-update`: writable properties only, nothing else accepted."""

@@ -29,6 +29,8 @@ def finalize(model: CsdlModel, pending: list[tuple[str, str, Any, int | None]]) 
 
 
 def _resolve_aliases(model: CsdlModel) -> None:
+    if not model.aliases:
+        return  # nothing to replace (F&O declares no alias): skip a walk over every property
     resolve = model.resolve_name
     for table in (model.entity_types, model.complex_types):
         for structured in table.values():
@@ -87,12 +89,12 @@ def _inherit(model: CsdlModel, table: dict[str, StructuredType]) -> None:
                     line=structured.line,
                 )
             visit(base, (*chain, name))
-            properties.update(base.properties)
-            navigation.update(base.navigation_properties)
+            properties.update(base.properties.items())
+            navigation.update(base.navigation_properties.items())
             if isinstance(base, EntityType):
                 key = list(base.key)
         if structured.base_type:
-            properties.update(structured.declared_properties)
+            properties.update(structured.declared_properties.items())
             navigation.update(structured.declared_navigation)
             structured.properties = properties
             structured.navigation_properties = navigation

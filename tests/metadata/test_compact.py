@@ -1,0 +1,150 @@
+"""The compact one-pass reading used for whole-document conversions: the OpenAPI document made from
+it (and streamed by the raw-JSON builder) must equal the one ``to_openapi`` makes from the full
+model, and whatever it cannot read must go to ``parse_csdl`` with the same error."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.metadata import MetadataError, parse_csdl, to_openapi
+from harness.metadata.compact import PropertyTable, load_model, read_compact
+from harness.metadata.stream import write_openapi
+from tests.metadata.conftest import CRM_SCHEMA, DATA, DYNAMICS_CRM
+from tests.metadata.openapi_checks import assert_valid_full
+from tests.metadata.test_lazy_and_stream import SMALL, generated  # noqa: F401 - the fixture
+from tests.metadata.test_parser import csdl
+
+CORPUS = [(DYNAMICS_CRM, "dataverse"), (CRM_SCHEMA, "dataverse")]
+
+
+def expected_document(path: Path, dialect: str, imports=None) -> dict:
+    """What the full model's ``to_openapi`` gives (the reference), as parsed JSON."""
+    return json.loads(json.dumps(to_openapi(parse_csdl(path), dialect, "all", operation_imports=imports)))
+
+
+def streamed(model, dialect: str, *, indent=None, imports=None) -> dict:
+    out = io.StringIO()
+    write_openapi(model, dialect, "all", None, out, operation_imports=imports, indent=indent)
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.parametrize(("path", "dialect"), SMALL + CORPUS, ids=lambda v: getattr(v, "name", v))
+def test_compact_streamed_document_equals_the_full_models(path, dialect):
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    model = read_compact(path)
+    assert model is not None, "read in one pass"
+    imports = "all" if model.container and (model.container.function_imports or model.container.action_imports) \
+        else None
+    document = streamed(model, dialect, imports=imports)
+    assert document == expected_document(path, dialect, imports)
+    assert streamed(model, dialect, indent=2, imports=imports) == document
+    if path.stat().st_size < 2**20:
+        assert_valid_full(document)
+
+
+def test_generated_fno_document_equal_valid_and_shared(generated):  # noqa: F811 - the fixture
+    model = read_compact(generated)
+    assert model is not None
+    document = streamed(model, "fno")
+    assert document == expected_document(generated, "fno")
+    assert_valid_full(document)
+    # The point of the compact model: one object per distinct set of facets, not per property.
+    tables = [t.properties for t in model.entity_types.values()]
+    assert all(isinstance(table, PropertyTable) for table in tables)
+    properties = sum(len(table) for table in tables)
+    distinct = {id(prop) for table in tables for prop in table.values()}
+    assert properties > 10_000 and len(distinct) < properties / 5
+    # ... and every name still maps to the facets the full parse gives it.
+    full = parse_csdl(generated)
+    for name, entity_type in list(full.entity_types.items())[::50]:
+        compact = model.entity_types[name].properties
+        assert list(compact) == list(entity_type.properties)
+        for prop_name, prop in entity_type.properties.items():
+            shared = compact[prop_name]
+            assert (shared.type, shared.nullable, shared.max_length, shared.precision, shared.scale) == (
+                prop.type, prop.nullable, prop.max_length, prop.precision, prop.scale)
+
+
+def test_annotations_on_properties_do_not_leak_to_properties_with_the_same_facets():
+    text = csdl(
+        '<EntityType Name="A"><Key><PropertyRef Name="id"/></Key>'
+        '<Property Name="id" Type="Edm.Guid" Nullable="false"/>'
+        '<Property Name="made" Type="Edm.String"><Annotation Term="Org.OData.Core.V1.Computed" Bool="true"/>'
+        '</Property><Property Name="plain" Type="Edm.String"/>'
+        '<Property Name="told" Type="Edm.String"><Annotation Term="Org.OData.Core.V1.Description" String="d"/>'
+        '</Property></EntityType>'
+        '<EntityContainer Name="C"><EntitySet Name="As" EntityType="t.A"/></EntityContainer>'
+    ).encode()
+    model = read_compact(text)
+    assert model is not None
+    props = model.entity_types["Test.NS.A"].properties
+    assert props["made"].computed and not props["plain"].computed and props["plain"].description is None
+    assert props["told"].description == "d" and not props["told"].computed
+    create = streamed(model, "fno")["components"]["schemas"]["As-create"]["properties"]
+    assert "made" not in create and {"plain", "told"} <= set(create)
+
+
+OUT_OF_LINE = csdl(
+    '<EntityType Name="A"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Int32"/>'
+    '<Property Name="x" Type="Edm.String"/><Property Name="y" Type="Edm.String"/></EntityType>'
+    '<EntityContainer Name="C"><EntitySet Name="As" EntityType="t.A"/></EntityContainer>'
+    '<Annotations Target="t.A/x"><Annotation Term="Org.OData.Core.V1.Computed" Bool="true"/></Annotations>'
+)
+
+
+def test_out_of_line_annotations_go_to_the_full_parse():
+    assert read_compact(OUT_OF_LINE.encode()) is None
+    model = load_model(OUT_OF_LINE.encode())
+    assert model.entity_types["Test.NS.A"].properties["x"].computed
+    assert not model.entity_types["Test.NS.A"].properties["y"].computed
+
+
+BROKEN = [
+    csdl('<EntityType Name="X">\n<Key><PropertyRef Name="i"/></Key>\n<Property Name="i"/>\n</EntityType>'),
+    csdl('\n<Property Name="i" Type="Edm.Int32"/>'),
+    csdl('<EntityType Name="A" BaseType="t.Missing"/>'),
+    csdl('<EntityType Name="A" BaseType="t.B"/>\n<EntityType Name="B" BaseType="t.A"/>'),
+    csdl('<EntityType Name="A"><Key><PropertyRef Name="nope"/></Key></EntityType>'),
+    csdl('<EnumType Name="E">\n<Member Name="A" Value="one"/>\n</EnumType>'),
+    csdl('<EntityType Name="A"><Property Name="p" Type="Edm.String"/><Property Name="p" Type="Edm.Int32"/>'
+         '</EntityType>'),
+    (DATA / "dataverse_small.xml").read_text()[:3000],  # truncated
+    '{"not": "xml"}',
+]
+
+
+@pytest.mark.parametrize("text", BROKEN, ids=range(len(BROKEN)))
+def test_what_the_compact_reading_refuses_fails_exactly_like_parse_csdl(text):
+    assert read_compact(text.encode()) is None
+    with pytest.raises(MetadataError) as full:
+        parse_csdl(text.encode())
+    with pytest.raises(MetadataError) as compact:
+        load_model(text.encode())
+    assert (str(compact.value), compact.value.line) == (str(full.value), full.value.line)
+
+
+def test_entities_are_not_expanded():
+    text = (
+        '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+        '<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>'
+        '<Schema Namespace="N" xmlns="http://docs.oasis-open.org/odata/ns/edm">'
+        '<ComplexType Name="C"><Annotation Term="Org.OData.Core.V1.Description"><String>&e;</String></Annotation>'
+        "</ComplexType></Schema></edmx:DataServices></edmx:Edmx>"
+    )
+    model = load_model(text.encode())
+    assert "root:" not in str(model.complex_types["N.C"].description)
+
+
+@pytest.mark.parametrize(("path", "dialect"), CORPUS[:1], ids=lambda v: getattr(v, "name", v))
+def test_cli_all_sets_equals_the_full_models_document(tmp_path, path, dialect):
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    out = tmp_path / "all.json"
+    assert main(["metadata", "openapi", str(path), "--dialect", dialect, "--indent", "0", "--out", str(out)]) == 0
+    assert json.loads(out.read_text()) == expected_document(path, dialect)

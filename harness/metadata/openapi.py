@@ -431,6 +431,16 @@ class _Builder:
             parameters.append(_ref("parameters", expand_key))
         return parameters
 
+    def _orderby_parameter(self, entity_type: EntityType) -> dict[str, str]:
+        """Per-type `$orderby` with each property name, ascending and `desc`."""
+        orderby_key = f"{entity_type.full_name}.orderby"
+        if orderby_key not in self.parameters:
+            names = list(entity_type.properties)
+            self.parameters[orderby_key] = self._enum_list_parameter(
+                "$orderby", [*names, *(f"{name} desc" for name in names)], "Order items by property values"
+            )
+        return _ref("parameters", orderby_key)
+
     @staticmethod
     def _enum_list_parameter(name: str, values: list[str], description: str) -> dict[str, Any]:
         return {
@@ -558,13 +568,7 @@ class _Builder:
     def _list_operation(self, entity_set: EntitySet, entity_type: EntityType) -> dict[str, Any]:
         caps = entity_set.capabilities
         parameters = [*self._projection_parameters(entity_set, entity_type), self._shared_parameter("filter")]
-        orderby_key = f"{entity_type.full_name}.orderby"
-        if orderby_key not in self.parameters:
-            names = list(entity_type.properties)
-            self.parameters[orderby_key] = self._enum_list_parameter(
-                "$orderby", [*names, *(f"{name} desc" for name in names)], "Order items by property values"
-            )
-        parameters.append(_ref("parameters", orderby_key))
+        parameters.append(self._orderby_parameter(entity_type))
         parameters.append(self._shared_parameter("top"))
         if self.dialect.supports_skip and caps.get("SkipSupported", True):
             parameters.append(self._shared_parameter("skip"))

@@ -15,14 +15,14 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from ._gc import gc_paused
 from .dialects import get_dialect
 from .edm_schema import component_ref
-from .model import CsdlModel, EntitySet, EntityType
+from .model import CsdlModel, EntitySet, EntityType, NavigationProperty
 from .openapi import OPENAPI_VERSION, _Builder, select_names
 
 
@@ -54,18 +54,29 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _plain(value: Any) -> Any:
+    """``value`` with its :class:`Raw` parts decoded (for indented output)."""
+    if type(value) is Raw:
+        return json.loads(value)
+    if type(value) is dict:
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 class _Writer:
     def __init__(self, out: IO[str], indent: int | None):
         self.out = out
         self.indent = indent
 
     def encode(self, value: Any) -> str:
+        if self.indent is not None:
+            return json.dumps(_plain(value), ensure_ascii=False, indent=self.indent)
         if type(value) is Raw:
-            return value if self.indent is None else json.dumps(json.loads(value), ensure_ascii=False,
-                                                                 indent=self.indent)
-        if self.indent is None:  # one-shot dumps without indent uses the C encoder
-            return _compact(value)
-        return json.dumps(value, ensure_ascii=False, indent=self.indent)
+            return value
+        if type(value) is dict and any(type(item) is Raw for item in value.values()):  # a path's operations
+            return "{" + ",".join(_compact(key) + ":" + (item if type(item) is Raw else _compact(item))
+                                  for key, item in value.items()) + "}"
+        return _compact(value)  # one-shot dumps without indent uses the C encoder
 
     def members(self, target: IO[str], items: Iterable[tuple[str, Any]], first: bool) -> bool:
         newline = "" if self.indent is None else "\n"
@@ -73,6 +84,13 @@ class _Writer:
             target.write(("" if first else ",") + newline + self.encode(key) + ":" + self.encode(value))
             first = False
         return first
+
+
+# Stand-ins for a set's and its type's names in an operation template (a private-use character:
+# a name holding one is built without a template).
+_STAND_IN = "\ue000"
+_SET = _STAND_IN + "S"
+_TYPE = _STAND_IN + "T." + _STAND_IN
 
 
 class _RawBuilder(_Builder):
@@ -89,6 +107,7 @@ class _RawBuilder(_Builder):
         self._json_by_id: dict[int, str] = {}
         self._names: dict[str, str] = {}
         self._members: list[tuple[str, Any, str]] | None = None  # the current set's type, encoded
+        self._templates: dict[tuple, str] = {}
 
     def _member(self, name: str, prop: Any) -> str:
         key = self._names.get(name)
@@ -136,6 +155,60 @@ class _RawBuilder(_Builder):
         if name not in self.schemas:
             self.schemas[name] = self._raw_request_schema(entity_set, entity_type, purpose, members)
         return component_ref(name)
+
+    # -- operations: one encoded template per shape, the set's and type's names put in ----------
+
+    def _templated(self, make: Callable[..., dict[str, Any]], entity_set: EntitySet, entity_type: EntityType | None,
+                   *args: Any) -> Any:
+        """``make(self, entity_set, entity_type, *args)`` as JSON, from a template encoded the first time a
+        set with the same capabilities (and with or without navigation) needs it."""
+        names = entity_set.name + (entity_type.full_name if entity_type is not None else "")
+        if _STAND_IN in names:
+            return make(self, entity_set, entity_type, *args) if entity_type is not None else make(self, entity_set)
+        navigable = entity_type is not None and bool(entity_type.navigation_properties)
+        key = (make.__name__, args, tuple(sorted(entity_set.capabilities.items())), navigable)
+        template = self._templates.get(key)
+        if template is None:
+            # the real call registers the shared parameters/responses this shape refers to
+            if entity_type is not None:
+                make(self, entity_set, entity_type, *args)
+            else:
+                make(self, entity_set)
+            stand_in_set = EntitySet(name=_SET, entity_type=_TYPE, capabilities=entity_set.capabilities)
+            stand_in_type = EntityType(name=_STAND_IN, namespace=_STAND_IN + "T")
+            if navigable:
+                stand_in_type.navigation_properties = {_STAND_IN: NavigationProperty(_STAND_IN, _TYPE)}
+            scratch = _Builder(self.model, self.dialect)  # takes the stand-ins' components
+            made = make(scratch, stand_in_set, stand_in_type, *args) if entity_type is not None else make(
+                scratch, stand_in_set)
+            template = self._templates[key] = _compact(made)
+        encoded = template.replace(_SET, _compact(entity_set.name)[1:-1])
+        if entity_type is not None:
+            encoded = encoded.replace(_TYPE, _compact(entity_type.full_name)[1:-1])
+        return Raw(encoded)
+
+    def _list_operation(self, entity_set: EntitySet, entity_type: EntityType) -> Any:
+        self._projection_parameters(entity_set, entity_type)
+        self._orderby_parameter(entity_type)
+        return self._templated(_Builder._list_operation, entity_set, entity_type)
+
+    def _count_operation(self, entity_set: EntitySet) -> Any:
+        return self._templated(_Builder._count_operation, entity_set, None)
+
+    def _create_operation(self, entity_set: EntitySet, entity_type: EntityType) -> Any:
+        self._request_schema(entity_set, entity_type, "create")
+        return self._templated(_Builder._create_operation, entity_set, entity_type)
+
+    def _read_operation(self, entity_set: EntitySet, entity_type: EntityType) -> Any:
+        self._projection_parameters(entity_set, entity_type)
+        return self._templated(_Builder._read_operation, entity_set, entity_type)
+
+    def _update_operation(self, entity_set: EntitySet, entity_type: EntityType, method: str) -> Any:
+        self._request_schema(entity_set, entity_type, "update")
+        return self._templated(_Builder._update_operation, entity_set, entity_type, method)
+
+    def _delete_operation(self, entity_set: EntitySet) -> Any:
+        return self._templated(_Builder._delete_operation, entity_set, None)
 
     def _raw_request_schema(self, entity_set: EntitySet, entity_type: EntityType, purpose: str,
                             members: list[tuple[str, Any, str]]) -> Raw:

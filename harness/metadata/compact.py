@@ -146,7 +146,6 @@ class _Target:
         self.structured: EntityType | ComplexType | None = None
         self.names: list[str] = []
         self.props: list[Property] = []
-        self.seen: set[str] = set()
         self.enum: EnumType | None = None
         self.operation: Operation | None = None
         self.container: EntityContainer | None = None
@@ -156,6 +155,7 @@ class _Target:
         self.targets: list[object | None] = []
         self.pending: Property | None = None  # the property being read, when an annotation needs an object
         self.pending_raw: tuple = ()
+        self.in_property = False
         self.shared: dict[tuple, Property] = {}  # facets -> the one Property object with them
         self.by_raw: dict[tuple, Property] = {}  # a property's attributes but its name -> the same
         self.annotation: etree.TreeBuilder | None = None
@@ -172,21 +172,24 @@ class _Target:
             return
         if tag == PROPERTY:
             name = attrib.pop("Name", None)
-            if self.structured is None or not name or not name.strip():
+            if self.structured is None or self.in_property or not name:
                 raise Unsupported(tag)
             name = intern(name.strip())
-            if name in self.seen:
-                raise Unsupported("duplicate property")
-            self.seen.add(name)
-            self.names.append(name)
+            if not name:
+                raise Unsupported(tag)
             # F&O repeats a few thousand attribute combinations 330,000 times: read each combination once
-            self.pending_raw = tuple(attrib.items())
-            self.targets.append(PROPERTY)
+            raw = tuple(attrib.items())
+            shared = self.by_raw.get(raw)
+            if shared is None:
+                shared = self.by_raw[raw] = self._property(self._facets(raw))
+            self.names.append(name)
+            self.props.append(shared)
+            self.in_property, self.pending_raw = True, raw
             return
         if tag == ANNOTATION:
-            if self.targets and self.targets[-1] is PROPERTY:
+            if self.in_property and self.pending is None:
                 # the property gets an object of its own, shared by its final facets at its end
-                self.pending = self.targets[-1] = Property("", *self._facets(self.pending_raw))
+                self.pending = Property("", *self._facets(self.pending_raw))
             self.annotation = etree.TreeBuilder()
             self.annotation.start(tag, attrib)
             self.depth = 1
@@ -217,26 +220,21 @@ class _Target:
                 self.annotation = None
                 assert self.model is not None
                 term = self.model.resolve_name(_required(element.attrib, "Term"))
-                if self.targets and self.targets[-1] is not None:
-                    apply_annotation(self.targets[-1], term, annotation_value(element))
+                target = self.pending if self.in_property else self.targets[-1] if self.targets else None
+                if target is not None:
+                    apply_annotation(target, term, annotation_value(element))
             return
         if tag == PROPERTY:
-            target = self.targets.pop()
-            if target is PROPERTY:
-                shared = self.by_raw.get(self.pending_raw)
-                if shared is None:
-                    shared = self.by_raw[self.pending_raw] = self._property(self._facets(self.pending_raw))
-                self.props.append(shared)
-            else:
-                prop = self.pending
-                assert prop is not None
+            prop = self.pending
+            if prop is not None:
                 key = (prop.type, prop.nullable, prop.max_length, prop.precision, prop.scale, prop.default_value,
                        prop.concurrency_token, prop.description, prop.computed, prop.read_only, prop.immutable)
                 shared = self.shared.get(key)
                 if shared is None:
                     shared = self.shared[key] = prop
-                self.props.append(shared)
+                self.props[-1] = shared
                 self.pending = None
+            self.in_property = False
             return
         handler = self.ends.get(tag)
         if handler is not None:
@@ -303,7 +301,7 @@ class _Target:
         if self.structured is not None:
             raise Unsupported("nested type")
         self.structured = structured
-        self.names, self.props, self.seen = [], [], set()
+        self.names, self.props = [], []
         self.targets.append(structured)
 
     def _end_EntityType(self) -> None:
@@ -317,7 +315,7 @@ class _Target:
     def _end_structured(self, table: dict) -> None:
         structured = self.structured
         assert structured is not None
-        if structured.full_name in table:
+        if structured.full_name in table or len(set(self.names)) != len(self.names):
             raise Unsupported("declared twice")
         structured.declared_properties = PropertyTable(tuple(self.names), tuple(self.props))  # type: ignore[assignment]
         table[structured.full_name] = structured

@@ -12,10 +12,11 @@ The document is the same as ``to_openapi``'s (equal once parsed); only the key o
 
 from __future__ import annotations
 
+import codecs
 import json
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,6 +55,9 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+_string = encode_basestring  # a str as a JSON string, as _compact would write it (C, no dumps overhead)
+
+
 def _plain(value: Any) -> Any:
     """``value`` with its :class:`Raw` parts decoded (for indented output)."""
     if type(value) is Raw:
@@ -74,15 +78,20 @@ class _Writer:
         if type(value) is Raw:
             return value
         if type(value) is dict and any(type(item) is Raw for item in value.values()):  # a path's operations
-            return "{" + ",".join(_compact(key) + ":" + (item if type(item) is Raw else _compact(item))
+            return "{" + ",".join(_string(key) + ":" + (item if type(item) is Raw else _compact(item))
                                   for key, item in value.items()) + "}"
         return _compact(value)  # one-shot dumps without indent uses the C encoder
 
-    def members(self, target: IO[str], items: Iterable[tuple[str, Any]], first: bool) -> bool:
+    def members(self, target: IO[bytes], items: Iterable[tuple[str, Any]], first: bool) -> bool:
+        """Write ``"key":value`` members (after a comma unless ``first``) as UTF-8; returns ``first``."""
         newline = "" if self.indent is None else "\n"
-        for key, value in items:
-            target.write(("" if first else ",") + newline + self.encode(key) + ":" + self.encode(value))
+        key = _string if self.indent is None else self.encode
+        parts = []
+        for name, value in items:
+            parts.append(("" if first else ",") + newline + key(name) + ":" + self.encode(value))
             first = False
+        if parts:
+            target.write("".join(parts).encode("utf-8"))
         return first
 
 
@@ -104,28 +113,33 @@ class _RawBuilder(_Builder):
 
     def __init__(self, model: CsdlModel, dialect: Any) -> None:
         super().__init__(model, dialect)
-        self._json_by_id: dict[int, str] = {}
+        self._json_by_id: dict[int, tuple[str, bool, bool]] = {}
         self._names: dict[str, str] = {}
-        self._members: list[tuple[str, Any, str]] | None = None  # the current set's type, encoded
+        # the current set's type: (name, in a create body, in an update body, "name":schema)
+        self._members: list[tuple[str, bool, bool, str]] | None = None
         self._templates: dict[tuple, str] = {}
 
-    def _member(self, name: str, prop: Any) -> str:
-        key = self._names.get(name)
-        if key is None:
-            key = self._names[name] = _compact(name) + ":"
-        encoded = self._json_by_id.get(id(prop))
-        if encoded is None:
-            encoded = self._json_by_id[id(prop)] = _compact(self._property_schema(prop))
-        return key + encoded
+    def _encoded(self, prop: Any) -> tuple[str, bool, bool]:
+        """(the property's schema as JSON, whether a create body takes it, whether an update body does)."""
+        creatable = not (prop.computed or prop.read_only or prop.type == "Edm.Stream")
+        encoded = self._json_by_id[id(prop)] = (_compact(self._property_schema(prop)), creatable,
+                                               creatable and not prop.immutable)
+        return encoded
 
     def add_entity_set(self, entity_set: EntitySet) -> None:
         entity_type = self.model.entity_types[entity_set.entity_type]
         properties = entity_type.properties
-        if any("@" in name for name in properties) or any(name in properties
-                                                           for name in entity_type.navigation_properties):
+        if "@" in "".join(properties) or any(name in properties for name in entity_type.navigation_properties):
             self._members = None
         else:
-            self._members = [(name, prop, self._member(name, prop)) for name, prop in properties.items()]
+            names, by_id, members = self._names, self._json_by_id, []
+            for name, prop in properties.items():
+                key = names.get(name)
+                if key is None:
+                    key = names[name] = _string(name) + ":"
+                encoded = by_id.get(id(prop)) or self._encoded(prop)
+                members.append((name, encoded[1], encoded[2], key + encoded[0]))
+            self._members = members
         super().add_entity_set(entity_set)
         self._members = None
 
@@ -134,18 +148,18 @@ class _RawBuilder(_Builder):
         if members is None:
             return super()._entity_schema(entity_type)
         name = entity_type.full_name
-        parts = ['"@odata.etag":{"type":"string"}', *(member for _, _, member in members)]
+        parts = ['"@odata.etag":{"type":"string"}', *(member[3] for member in members)]
         for nav_name, nav in entity_type.navigation_properties.items():
             description = f"Expanded navigation property to {nav.type}"
             if nav.collection:
                 value = {"type": "array", "items": {"type": "object"}, "description": description}
             else:
                 value = {"type": "object", "nullable": True, "description": description}
-            parts.append(_compact(nav_name) + ":" + _compact(value))
+            parts.append(_string(nav_name) + ":" + _compact(value))
         tail = ',"additionalProperties":true'
         if entity_type.description:
             tail += ',"description":' + _compact(entity_type.description)
-        return Raw('{"type":"object","title":' + _compact(name) + ',"properties":{' + ",".join(parts) + "}" + tail + "}")
+        return Raw('{"type":"object","title":' + _string(name) + ',"properties":{' + ",".join(parts) + "}" + tail + "}")
 
     def _request_schema(self, entity_set: EntitySet, entity_type: EntityType, purpose: str) -> dict[str, str]:
         members = self._members
@@ -182,9 +196,9 @@ class _RawBuilder(_Builder):
             made = make(scratch, stand_in_set, stand_in_type, *args) if entity_type is not None else make(
                 scratch, stand_in_set)
             template = self._templates[key] = _compact(made)
-        encoded = template.replace(_SET, _compact(entity_set.name)[1:-1])
+        encoded = template.replace(_SET, _string(entity_set.name)[1:-1])
         if entity_type is not None:
-            encoded = encoded.replace(_TYPE, _compact(entity_type.full_name)[1:-1])
+            encoded = encoded.replace(_TYPE, _string(entity_type.full_name)[1:-1])
         return Raw(encoded)
 
     def _list_operation(self, entity_set: EntitySet, entity_type: EntityType) -> Any:
@@ -211,24 +225,23 @@ class _RawBuilder(_Builder):
         return self._templated(_Builder._delete_operation, entity_set, None)
 
     def _raw_request_schema(self, entity_set: EntitySet, entity_type: EntityType, purpose: str,
-                            members: list[tuple[str, Any, str]]) -> Raw:
-        update, bind = purpose == "update", self.dialect.odata_bind
-        key = entity_type.key
-        parts = []
-        for prop_name, prop, member in members:
-            if prop.computed or prop.read_only or prop.type == "Edm.Stream":
-                continue
-            if update and (prop.immutable or prop_name in key):
-                continue
-            if bind and prop_name.startswith("_") and prop_name.endswith("_value"):
-                continue
-            parts.append(member)
+                            members: list[tuple[str, bool, bool, str]]) -> Raw:
+        bind = self.dialect.odata_bind
+        if purpose == "update":
+            key = entity_type.key
+            chosen = [member for member in members if member[2] and member[0] not in key]
+        else:
+            chosen = [member for member in members if member[1]]
+        if bind:  # Dataverse lookups are set through `nav@odata.bind`, never `_x_value`
+            chosen = [member for member in chosen if not (member[0].startswith("_") and member[0].endswith("_value"))]
+        parts = [member[3] for member in chosen]
         if bind:
-            parts.extend(_compact(k) + ":" + _compact(v) for k, v in self._bind_properties(entity_set, entity_type).items())
+            parts.extend(_string(k) + ":" + _compact(v) for k, v in self._bind_properties(entity_set, entity_type).items())
         if self.dialect.name == "fno":
             parts.append('"@odata.type":' + _compact({"type": "string", "enum": [f"#{entity_type.full_name}"]}))
-        return Raw('{"type":"object","title":' + _compact(f"{entity_type.full_name} ({purpose})")
+        return Raw('{"type":"object","title":' + _string(f"{entity_type.full_name} ({purpose})")
                    + ',"properties":{' + ",".join(parts) + '},"additionalProperties":false}')
+
 
 def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[str], server_url: str | None,
                   out: IO[str], *, operation_imports: str | Iterable[str] | None = None, title: str | None = None,
@@ -248,30 +261,52 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
             "info": {"title": title or f"{profile.title} ({Path(model.source).name})", "version": version,
                      "description": f"Generated from CSDL by harness.metadata for the {profile.name} dialect."},
             "servers": [{"url": (server_url or profile.default_server_url).rstrip("/")}]}
-    out.write(writer.encode(head)[:-1] + ',"paths":{')
     paths = 0
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as schemas, \
-            tempfile.TemporaryFile("w+", encoding="utf-8") as parameters, gc_paused():
+    sink = _Utf8Sink(out)
+    sink.write((writer.encode(head)[:-1] + ',"paths":{').encode("utf-8"))
+    with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, gc_paused():
         first_path = first_schema = first_parameter = True
         for work in _steps(builder, model, set_names, imports, import_names):
             work()
             drained = builder.paths.drain()
             paths += len(drained)
-            first_path = writer.members(out, drained, first_path)
+            first_path = writer.members(sink, drained, first_path)
             first_schema = writer.members(schemas, builder.schemas.drain(), first_schema)
             first_parameter = writer.members(parameters, builder.parameters.drain(), first_parameter)
         builder._emit_referenced_types()
         writer.members(schemas, builder.schemas.drain(), first_schema)
-        out.write('},"tags":' + writer.encode(builder.tags) + ',"components":{"schemas":{')
-        schemas.seek(0)
-        shutil.copyfileobj(schemas, out)
-        out.write('},"parameters":{')
-        parameters.seek(0)
-        shutil.copyfileobj(parameters, out)
-        out.write('},"responses":' + writer.encode(builder.responses)
-                  + ',"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT"}}},'
-                  '"security":[{"bearer":[]}]}\n')
+        sink.write(('},"tags":' + writer.encode(builder.tags) + ',"components":{"schemas":{').encode("utf-8"))
+        sink.copy(schemas)
+        sink.write(b'},"parameters":{')
+        sink.copy(parameters)
+        sink.write(('},"responses":' + writer.encode(builder.responses)
+                    + ',"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT"}}},'
+                    '"security":[{"bearer":[]}]}\n').encode("utf-8"))
     return paths
+
+
+class _Utf8Sink:
+    """Bytes to a text stream: straight to its binary buffer when it has one (a file), else decoded."""
+
+    def __init__(self, out: IO[str]):
+        self.out = out
+        self.decoder = codecs.getincrementaldecoder("utf-8")()  # a spool's chunk may end inside a character
+        self.buffer = getattr(out, "buffer", None)
+        if self.buffer is not None and (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            self.buffer = None  # not a UTF-8 file: let the text layer encode
+        if self.buffer is not None:
+            out.flush()
+
+    def write(self, data: bytes) -> None:
+        if self.buffer is not None:
+            self.buffer.write(data)
+        else:
+            self.out.write(self.decoder.decode(data))
+
+    def copy(self, spool: IO[bytes]) -> None:
+        spool.seek(0)
+        while chunk := spool.read(1 << 20):
+            self.write(chunk)
 
 
 def _steps(builder: _Builder, model: CsdlModel, set_names: list[str], imports: dict[str, Any],

@@ -118,6 +118,7 @@ class _RawBuilder(_Builder):
         # the current set's type: (name, in a create body, in an update body, "name":schema)
         self._members: list[tuple[str, bool, bool, str]] | None = None
         self._templates: dict[tuple, str] = {}
+        self._shells: dict[tuple[str, str], tuple[str, str]] = {}
 
     def _encoded(self, prop: Any) -> tuple[str, bool, bool]:
         """(the property's schema as JSON, whether a create body takes it, whether an update body does)."""
@@ -169,6 +170,14 @@ class _RawBuilder(_Builder):
         if name not in self.schemas:
             self.schemas[name] = self._raw_request_schema(entity_set, entity_type, purpose, members)
         return component_ref(name)
+
+    def _enum_list_parameter(self, name: str, values: list[str], description: str) -> Any:  # type: ignore[override]
+        """The builder's parameter, its enum joined from the names encoded in C (F&O: 23 MiB of them)."""
+        shell = self._shells.get((name, description))
+        if shell is None:
+            encoded = _compact(_Builder._enum_list_parameter(name, [], description))
+            shell = self._shells[(name, description)] = encoded.partition('"enum":[]')[::2]
+        return Raw(shell[0] + '"enum":[' + ",".join(map(_string, values)) + "]" + shell[1])
 
     # -- operations: one encoded template per shape, the set's and type's names put in ----------
 

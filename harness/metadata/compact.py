@@ -159,6 +159,7 @@ class _Target:
         self.shared: dict[tuple, Property] = {}  # facets -> the one Property object with them
         self.by_raw: dict[tuple, Property] = {}  # a property's attributes but its name -> the same
         self.annotation: etree.TreeBuilder | None = None
+        self.annotation_head: tuple[str, dict[str, str]] = ("", {})
         self.depth = 0
         self.data_services = False
         self.starts = {EDM + name[7:]: getattr(self, name) for name in dir(self) if name.startswith("_start_")}
@@ -166,7 +167,10 @@ class _Target:
 
     # -- lxml target protocol --------------------------------------------------------------
     def start(self, tag: str, attrib: dict[str, str], nsmap: Any = None) -> None:
-        if self.annotation is not None:
+        if self.depth:  # inside an <Annotation>: its children make a small tree for annotation_value
+            if self.annotation is None:
+                self.annotation = etree.TreeBuilder()
+                self.annotation.start(*self.annotation_head)
             self.depth += 1
             self.annotation.start(tag, attrib)
             return
@@ -190,8 +194,7 @@ class _Target:
             if self.in_property and self.pending is None:
                 # the property gets an object of its own, shared by its final facets at its end
                 self.pending = Property("", *self._facets(self.pending_raw))
-            self.annotation = etree.TreeBuilder()
-            self.annotation.start(tag, attrib)
+            self.annotation_head = (tag, attrib)  # most annotations are one empty element (String="...")
             self.depth = 1
             return
         if self.model is None:
@@ -212,11 +215,12 @@ class _Target:
             self.annotation.data(text)
 
     def end(self, tag: str) -> None:
-        if self.annotation is not None:
-            self.annotation.end(tag)
+        if self.depth:
             self.depth -= 1
+            if self.annotation is not None:
+                self.annotation.end(tag)
             if self.depth == 0:
-                element = self.annotation.close()
+                element = etree.Element(*self.annotation_head) if self.annotation is None else self.annotation.close()
                 self.annotation = None
                 assert self.model is not None
                 term = self.model.resolve_name(_required(element.attrib, "Term"))

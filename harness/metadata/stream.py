@@ -2,12 +2,18 @@
 
 :func:`harness.metadata.to_openapi` returns one dict, and ``json.dumps`` of an all-sets F&O
 document is a 130-230 MB string on top of it. Here the same builder runs set by set: after each
-set its paths go straight to the output, and its new schemas and parameters to a temporary spool
-file that is copied into ``components`` at the end; the builder keeps only their names (to emit
-each once). Peak memory is the model plus one set's worth of output, whatever the output size.
+set its paths go straight to the output, and its new schemas and parameters to temporary UTF-8
+spool files that are copied into ``components`` at the end; the builder keeps only their names (to
+emit each once). Peak memory is the model plus one set's worth of output, whatever the output size.
 
-The document is the same as ``to_openapi``'s (equal once parsed); only the key order differs
-(``paths`` before ``tags``; components in the order they were made rather than sorted).
+Most of that output repeats: every property's schema in the type and in its create and update
+bodies, the same operations for every set. :class:`_RawBuilder` encodes each property object's
+schema once, joins the property-listing components from those strings, and encodes each operation
+shape once as a template into which a set's and its type's names are put; the shapes themselves
+stay :class:`~harness.metadata.openapi._Builder`'s.
+
+The document is the same as ``to_openapi``'s (equal once parsed; tests compare them); only the key
+order differs (``paths`` before ``tags``; components in the order they were made rather than sorted).
 """
 
 from __future__ import annotations
@@ -31,16 +37,18 @@ class _Drained(dict):
     """A dict the builder fills; :meth:`drain` hands out and forgets the new entries, keeping their
     names so ``name in d`` stays true (the builder's "already emitted" test)."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember: bool = True) -> None:
         super().__init__()
         self.seen: set[str] = set()
+        self.remember = remember  # False for paths: the builder never asks whether one was made
 
     def __contains__(self, key: object) -> bool:
         return key in self.seen or dict.__contains__(self, key)
 
     def drain(self) -> list[tuple[str, Any]]:
         items = list(self.items())
-        self.seen.update(self.keys())
+        if self.remember:
+            self.seen.update(self.keys())
         self.clear()
         return items
 
@@ -114,7 +122,6 @@ class _RawBuilder(_Builder):
     def __init__(self, model: CsdlModel, dialect: Any) -> None:
         super().__init__(model, dialect)
         self._json_by_id: dict[int, tuple[str, bool, bool]] = {}
-        self._names: dict[str, str] = {}
         # the current set's type: (name, in a create body, in an update body, "name":schema)
         self._members: list[tuple[str, bool, bool, str]] | None = None
         self._templates: dict[tuple, str] = {}
@@ -133,13 +140,10 @@ class _RawBuilder(_Builder):
         if "@" in "".join(properties) or any(name in properties for name in entity_type.navigation_properties):
             self._members = None
         else:
-            names, by_id, members = self._names, self._json_by_id, []
+            by_id, members = self._json_by_id, []
             for name, prop in properties.items():
-                key = names.get(name)
-                if key is None:
-                    key = names[name] = _string(name) + ":"
                 encoded = by_id.get(id(prop)) or self._encoded(prop)
-                members.append((name, encoded[1], encoded[2], key + encoded[0]))
+                members.append((name, encoded[1], encoded[2], _string(name) + ":" + encoded[0]))
             self._members = members
         super().add_entity_set(entity_set)
         self._members = None
@@ -264,7 +268,7 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
         imports = {**model.container.function_imports, **model.container.action_imports}
         import_names = select_names(imports, operation_imports, "action/function import", model.source)
     builder = _RawBuilder(model, profile)
-    builder.paths, builder.schemas, builder.parameters = _Drained(), _Drained(), _Drained()
+    builder.paths, builder.schemas, builder.parameters = _Drained(remember=False), _Drained(), _Drained()
     writer = _Writer(out, indent)
     head = {"openapi": OPENAPI_VERSION,
             "info": {"title": title or f"{profile.title} ({Path(model.source).name})", "version": version,

@@ -1,13 +1,15 @@
 """CSDL -> OpenAPI on an F&O-sized `$metadata` (>= 28 MB): harness.metadata next to npm `odata-openapi`.
 
-A deterministic F&O-like document is generated into a temp dir (namespace
+`harness metadata openapi FILE` (all sets) reads the compact model (:mod:`harness.metadata.compact`)
+and streams the document; ``--select`` reads only what the selection needs
+(:mod:`harness.metadata.lazy`). A deterministic F&O-like document is generated into a temp dir (namespace
 Microsoft.Dynamics.DataEntities, thousands of entity types with `dataAreaId` composite keys,
 EnumTypes, navigation properties with referential constraints, bound actions). Each measured
 command runs in its own wrapper subprocess that reports wall time and
 `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` (peak RSS of the command), so the figures of one
 tool never mask the other's.
 
-    python benchmarks/bench_metadata.py [--size-mb 30] [--timeout 900] [--node-prefix DIR]
+    python benchmarks/bench_metadata.py [--size-mb 30] [--timeout 900] [--node-prefix DIR] [--repeat N]
 
 The peer (`odata-openapi3`, the OASIS reference converter) is installed with
 `npm install --prefix <DIR> odata-openapi` when missing; DIR defaults to a cache folder outside the
@@ -194,10 +196,21 @@ def write_fno_csdl(path: Path, target_bytes: int, seed: int = 7) -> dict[str, in
     return counts
 
 
+REPEAT = 1  # set from --repeat: each command (ours and the peer's alike) runs this often, the fastest run counts
+
+
 def measure(command: list[str], timeout: float, cwd: Path) -> dict:
-    wrapper = [sys.executable, "-c", WRAPPER, str(timeout), *command]
-    done = subprocess.run(wrapper, capture_output=True, text=True, cwd=cwd, check=True)
-    return json.loads(done.stdout)
+    best: dict | None = None
+    for _ in range(REPEAT):
+        wrapper = [sys.executable, "-c", WRAPPER, str(timeout), *command]
+        done = subprocess.run(wrapper, capture_output=True, text=True, cwd=cwd, check=True)
+        result = json.loads(done.stdout)
+        if result["code"] != 0:
+            return result
+        if best is None or result["seconds"] < best["seconds"]:
+            best = result
+    assert best is not None
+    return best
 
 
 def ensure_peer(prefix: Path) -> Path | None:
@@ -292,7 +305,11 @@ def main() -> None:
     parser.add_argument("--node-prefix", type=Path, default=DEFAULT_NODE_PREFIX)
     parser.add_argument("--peer-heap-mb", type=int, default=8192, help="Node --max-old-space-size for the peer")
     parser.add_argument("--keep", help="directory to keep the generated CSDL and outputs in")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run every command (ours and the peer's) N times and keep the fastest (a loaded machine)")
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = max(1, args.repeat)
 
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-metadata-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -304,6 +321,8 @@ def main() -> None:
             f"{counts['enum_types']} enum types, {counts['properties']} properties, "
             f"{counts['navigation']} navigation properties, {counts['actions']} bound actions"
         )
+        print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+              f"({os.cpu_count()} CPUs; runs per command: {REPEAT}, the fastest counts)")
         cli = ensure_peer(args.node_prefix)
         if cli is not None:
             version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
@@ -315,6 +334,7 @@ def main() -> None:
                 print(f"{path}: not available (the shared corpus is outside the repository); skipped")
                 continue
             compare(path, dialect, one, workdir, cli, args)
+        print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

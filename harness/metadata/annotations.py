@@ -38,12 +38,21 @@ def _scalar(kind: str, text: str) -> Any:
     return text
 
 
-def annotation_value(elem: etree._Element) -> Any:
-    """The value of an `<Annotation>` or `<PropertyValue>`: attribute form, element form, or Tag default."""
+def inline_value(attributes: Any) -> Any:
+    """The value an `<Annotation>`/`<PropertyValue>` gives in an attribute (`String="…"`, `Bool="true"`),
+    or None; `attributes` is the element or its attribute dict (anything with `.get`)."""
     for kind in _INLINE_VALUE_ATTRIBUTES:
-        raw = elem.get(kind)
+        raw = attributes.get(kind)
         if raw is not None:
             return _scalar(kind, raw)
+    return None
+
+
+def annotation_value(elem: etree._Element) -> Any:
+    """The value of an `<Annotation>` or `<PropertyValue>`: attribute form, element form, or Tag default."""
+    value = inline_value(elem)
+    if value is not None:
+        return value
     for child in elem:
         if _local(child.tag) == "Annotation":
             continue

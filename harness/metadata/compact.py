@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from ._gc import gc_paused
-from .annotations import annotation_value, apply_annotation
+from .annotations import annotation_value, apply_annotation, inline_value
 from .errors import MetadataError
 from .model import (
     ComplexType,
@@ -158,6 +158,7 @@ class _Target:
         self.in_property = False
         self.shared: dict[tuple, Property] = {}  # facets -> the one Property object with them
         self.by_raw: dict[tuple, Property] = {}  # a property's attributes but its name -> the same
+        self.facets: dict[tuple, tuple] = {}  # a property's attributes but its name -> its facets
         self.annotation: etree.TreeBuilder | None = None
         self.annotation_head: tuple[str, dict[str, str]] = ("", {})
         self.depth = 0
@@ -220,13 +221,18 @@ class _Target:
             if self.annotation is not None:
                 self.annotation.end(tag)
             if self.depth == 0:
-                element = etree.Element(*self.annotation_head) if self.annotation is None else self.annotation.close()
-                self.annotation = None
+                attrib = self.annotation_head[1]
+                if self.annotation is None:  # no children: the value is in an attribute, or a Tag's true
+                    value = inline_value(attrib)
+                    value = True if value is None else value
+                else:
+                    value = annotation_value(self.annotation.close())
+                    self.annotation = None
                 assert self.model is not None
-                term = self.model.resolve_name(_required(element.attrib, "Term"))
+                term = self.model.resolve_name(_required(attrib, "Term"))
                 target = self.pending if self.in_property else self.targets[-1] if self.targets else None
                 if target is not None:
-                    apply_annotation(target, term, annotation_value(element))
+                    apply_annotation(target, term, value)
             return
         if tag == PROPERTY:
             prop = self.pending
@@ -247,8 +253,14 @@ class _Target:
     def close(self) -> None:
         return None
 
+    def _facets(self, raw: tuple) -> tuple:
+        facets = self.facets.get(raw)
+        if facets is None:
+            facets = self.facets[raw] = self._read_facets(raw)
+        return facets
+
     @staticmethod
-    def _facets(raw: tuple) -> tuple:
+    def _read_facets(raw: tuple) -> tuple:
         attrib = dict(raw)
         get = attrib.get
         return (intern(_required(attrib, "Type")), _bool(get("Nullable"), True), _number(get("MaxLength")),

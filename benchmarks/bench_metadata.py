@@ -43,8 +43,8 @@ WORDS = (
 ).split()
 ENUM_SIZES = (2, 2, 2, 3, 3, 4, 5, 6, 8, 12, 20, 30)
 
-# A wrapper run as a separate process: it starts the command, waits, and reports the peak RSS of
-# its (only) child from RUSAGE_CHILDREN, plus the wall time.
+# A wrapper run as a separate process: it starts the command, waits, and reports the peak RSS and the
+# CPU time (user + system, all threads) of its (only) child from RUSAGE_CHILDREN, plus the wall time.
 WRAPPER = r"""
 import json, resource, subprocess, sys, time
 timeout = float(sys.argv[1])
@@ -55,8 +55,9 @@ try:
 except subprocess.TimeoutExpired:
     code, out, err = None, "", f"did not finish within {timeout:.0f} s"
 elapsed = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"code": code, "seconds": elapsed, "peak_mib": peak_kib / 1024, "stdout": out[-2000:], "stderr": err[-2000:]}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime,
+                  "peak_mib": usage.ru_maxrss / 1024, "stdout": out[-2000:], "stderr": err[-2000:]}))
 """
 
 OURS = r"""
@@ -242,7 +243,8 @@ def _report(label: str, result: dict, output: Path | None) -> None:
         size = f", output {output.stat().st_size / 2**20:.1f} MiB" if output.stat().st_size > 2**20 else (
             f", output {output.stat().st_size / 1024:.0f} KiB"
         )
-    print(f"  {label:<44} {result['seconds']:7.2f} s   peak RSS {result['peak_mib']:7.0f} MiB{size}")
+    print(f"  {label:<44} {result['seconds']:7.2f} s (CPU {result['cpu']:6.2f} s)   "
+          f"peak RSS {result['peak_mib']:5.0f} MiB{size}")
 
 
 def _ratio(ours: dict, peer: dict | None, what: str) -> None:
@@ -250,8 +252,8 @@ def _ratio(ours: dict, peer: dict | None, what: str) -> None:
         print(f"  ratio {what}: n/a (peer did not produce a result)")
         return
     print(
-        f"  ratio {what}: peer/ours time {peer['seconds'] / ours['seconds']:.1f}x, "
-        f"peer/ours peak memory {peer['peak_mib'] / ours['peak_mib']:.1f}x"
+        f"  ratio {what}: peer/ours time {peer['seconds'] / ours['seconds']:.1f}x "
+        f"(CPU time {peer['cpu'] / ours['cpu']:.1f}x), peer/ours peak memory {peer['peak_mib'] / ours['peak_mib']:.1f}x"
     )
 
 

@@ -22,6 +22,7 @@ import codecs
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
@@ -277,7 +278,10 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
     paths = 0
     sink = _Utf8Sink(out)
     sink.write((writer.encode(head)[:-1] + ',"paths":{').encode("utf-8"))
-    with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, gc_paused():
+    # json's pure-Python encoder (indented output) leaves reference cycles behind every call: keep the
+    # collector running then, or they pile up to the size of the output.
+    paused = gc_paused() if indent is None else nullcontext()
+    with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, paused:
         first_path = first_schema = first_parameter = True
         for work in _steps(builder, model, set_names, imports, import_names):
             work()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,17 @@ def test_cli_all_sets_equals_the_full_models_document(tmp_path, path, dialect):
     out = tmp_path / "all.json"
     assert main(["metadata", "openapi", str(path), "--dialect", dialect, "--indent", "0", "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == expected_document(path, dialect)
+
+
+def test_indented_streaming_does_not_pile_up_memory(generated):  # noqa: F811 - the fixture
+    """json's indenting encoder leaves reference cycles per call; with the collector paused they grew
+    with the output (12 MiB traced for this document's 11 MiB output), now they are collected."""
+    model = read_compact(generated)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        tracemalloc.start()
+        try:
+            write_openapi(model, "fno", "all", None, sink, indent=2)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 6 * 2**20, f"{peak / 2**20:.1f} MiB traced while streaming"

@@ -4,10 +4,12 @@
 property: 330,000 objects and 4,400 dicts (88 MiB) for a 31 MiB F&O document, built from
 ``iterparse`` elements. Here lxml calls a parser target with each tag and attribute dict (no tree,
 no element objects), and properties with the same facets (type, nullability, length, precision,
-annotations, ...) share one ``Property`` object: a type keeps a tuple of names and a tuple of those
-shared objects (:class:`PropertyTable`). The OpenAPI builder reads no property's ``name`` (it
-uses the table's keys), so the model converts to the same document, for a fraction of the memory
-and time.
+annotations, ...) share one ``Property`` object (its ``name`` is empty): a type keeps a tuple of
+names and a tuple of those shared objects (:class:`PropertyTable`; a type with a base type gets
+the dict ``resolve`` makes of both). The OpenAPI builder reads no property's ``name`` (it uses the
+table's keys), so the model converts to the same document, for a fraction of the memory and time
+(F&O: 31 MiB read in about 1.1 s into 21 MiB). It is meant for that conversion only; the diff
+and the contract tests use ``parse_csdl``'s model.
 
 Whatever this reading does not handle in one pass — anything malformed (so that
 ``parse_csdl`` names the problem and its line), out-of-line ``<Annotations>`` (they could change

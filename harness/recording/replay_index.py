@@ -10,8 +10,9 @@ vcrpy stays the engine; this module plugs in through its ``after_load_interactio
 hands over the cassette being loaded. On the first loaded interaction it gives that cassette
 
 - an index ``request key -> [positions in cassette.data]`` built from
-  :func:`harness.recording.matching.index_key` (equal keys exactly when the matchers agree), kept
-  up to date with interactions recorded later in the same session;
+  :func:`harness.recording.matching.index_key` (equal keys exactly when the matchers agree) while
+  the cassette loads, so each recorded request is normalised once, at load, and kept up to date
+  with interactions recorded later in the same session;
 - a ``_responses`` that yields the candidates of the request's key in recorded order, starting at
   the first one not yet played (vcrpy's play-once rule), so even a cassette that repeats one
   request thousands of times answers in constant time;
@@ -62,7 +63,7 @@ class ReplayIndex:
         filtered = self.filter(request)
         if filtered:
             data = cassette.data
-            self._sync(data)
+            self.sync()
             key = index_key(filtered)
             candidates = self.by_key.get(key)
             if candidates:
@@ -75,7 +76,9 @@ class ReplayIndex:
         yield from Cassette._responses(cassette, request)
 
     # ------------------------------------------------------------------ helpers
-    def _sync(self, data: list) -> None:
+    def sync(self) -> None:
+        """Index the interactions appended since the last call (loaded or recorded)."""
+        data = self.cassette.data
         for position in range(self.indexed, len(data)):
             self.by_key.setdefault(index_key(data[position][0]), []).append(position)
         self.indexed = len(data)
@@ -112,8 +115,17 @@ def install(cassette: Cassette) -> ReplayIndex | None:
 
 
 def index_on_load(request: Any, response: Any, cassette: Cassette) -> tuple[Any, Any]:
-    """vcrpy ``after_load_interaction`` hook: install the index while the cassette loads."""
-    install(cassette)
+    """vcrpy ``after_load_interaction`` hook: install the index while the cassette loads, and index
+    the interactions loaded so far, so each recorded key is computed once at load, not by the first
+    replayed request.
+
+    The hook runs before vcrpy appends (and request-filters) this interaction, so only the ones
+    already in ``cassette.data`` — filtered, as the matchers will see them — are indexed here; the
+    last one is indexed on the first lookup.
+    """
+    index = install(cassette)
+    if index is not None:
+        index.sync()
     return request, response
 
 

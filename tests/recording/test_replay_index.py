@@ -8,7 +8,7 @@ import pytest
 import vcr.cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from harness.recording import HarnessPersister, RecordingContext, configure_vcr
+from harness.recording import HarnessPersister, RecordingContext, configure_vcr, matching
 from harness.recording.interactions import doc_to_request, doc_to_response
 from harness.recording.matching import differences, index_key
 from harness.recording.replay_index import ReplayIndex
@@ -137,3 +137,30 @@ def test_other_matchers_keep_vcrpys_scan(tmp_path):
         assert getattr(cassette, "_harness_replay_index", None) is None
         request = doc_to_request(traffic(2)[1]["request"])
         assert cassette.play_response(request)["body"]["string"] == b'{"n":1}'
+
+
+def test_recorded_keys_are_computed_at_load_from_the_filtered_requests(tmp_path, monkeypatch):
+    write(tmp_path, traffic(40))
+    computed = []  # requests whose key is computed (index_key caches it on the request)
+    original = matching.match_key
+    monkeypatch.setattr(matching, "match_key", lambda request: computed.append(request) or original(request))
+
+    def drop_authorization(request):  # a user's request filter: the index must see its result
+        request.headers.pop("Authorization", None)
+        return request
+
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    with vcr_.use_cassette("c", record_mode="none", before_record_request=drop_authorization) as cassette:
+        index = cassette._harness_replay_index
+        assert index.indexed == len(cassette.data) - 1  # all but the last one, before any lookup
+        assert all("Authorization" not in request.headers for request in computed)
+        loaded = len(computed)
+        incoming = [doc_to_request(item["request"]) for item in traffic(40)]
+        for request in incoming:
+            request.headers["Authorization"] = "Bearer x"
+            assert cassette.can_play_response_for(request)
+            cassette.play_response(request)
+        # per request: one key for the incoming request, computed once across vcrpy's three
+        # lookups; and the last recorded interaction once
+        assert len(computed) - loaded == len(incoming) + 1
+        assert index.indexed == len(cassette.data)

@@ -18,7 +18,10 @@ hands over the cassette being loaded. On the first loaded interaction it gives t
   request thousands of times answers in constant time;
 - a ``_before_record_request`` that remembers its result for the request it last saw (and treats
   that result, which ``can_play_response_for`` hands on to ``__contains__``, as already filtered:
-  request filters are idempotent), so the three lookups of one request copy and normalise it once.
+  request filters are idempotent), so the three lookups of one request copy and normalise it once;
+  and when the cassette has no request filter at all (no ``filter_headers``,
+  ``before_record_request``, ``ignore_hosts``...: vcrpy's filter is then only a ``deepcopy``), it
+  copies the request field by field (:func:`copy_request`, ~3x cheaper) instead.
 
 Anything the index cannot answer (no candidate left, a cassette opened with other matchers) goes
 to vcrpy's own scan, so the answers — including "no recorded answer" errors — are vcrpy's.
@@ -26,10 +29,12 @@ to vcrpy's own scan, so the answers — including "no recorded answer" errors �
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from vcr.cassette import Cassette
+from vcr.request import HeadersDict, Request
 
 from harness.recording.matching import MATCH_ON, MATCHERS, index_key
 
@@ -46,6 +51,7 @@ class ReplayIndex:
         self.cursor: dict[tuple, int] = {}  # per key: candidates before it are all played
         self.counts = cassette.play_counts  # rewind() replaces it: then the cursors start over
         self._filter = cassette._before_record_request
+        self._copy_only = copies_only(self._filter)
         self._last: tuple[Any, Any, Any] | None = None  # (request, its body, filtered request)
 
     # ------------------------------------------------------------------ what vcrpy calls
@@ -54,7 +60,7 @@ class ReplayIndex:
         if last is not None and (request is last[2]  # can_play_response_for passes its filtered copy on
                                  or (last[0] is request and last[1] is getattr(request, "_body", None))):
             return last[2]
-        filtered = self._filter(request)
+        filtered = copy_request(request) if self._copy_only else self._filter(request)
         self._last = (request, getattr(request, "_body", None), filtered)
         return filtered
 
@@ -96,6 +102,35 @@ class ReplayIndex:
             start += 1
         self.cursor[key] = start
         return start
+
+
+def copies_only(request_filter: Callable) -> bool:
+    """True when ``request_filter`` is vcrpy's ``before_record_request`` wrapper with no filter
+    function to run (``VCR._build_before_record_request`` with an empty ``filter_functions``), so all
+    it does is ``copy.deepcopy(request)``. Any other shape (a user's own function, another vcrpy
+    version) is False and keeps vcrpy's filter."""
+    code = getattr(request_filter, "__code__", None)
+    cells = getattr(request_filter, "__closure__", None)
+    if code is None or not cells or code.co_freevars != ("filter_functions",):
+        return False
+    functions = cells[0].cell_contents
+    return isinstance(functions, list) and not functions
+
+
+def copy_request(request: Any) -> Any:
+    """A copy of a vcrpy ``Request`` as independent of the original as ``copy.deepcopy`` makes it.
+
+    Its fields are strings, bytes and an immutable parsed URI; the headers dict (whose values are
+    strings) and an iterator body's list of chunks are what a filter or a later change could
+    mutate, so those two are copied. Anything that is not exactly a vcrpy ``Request`` is deep-copied.
+    """
+    if type(request) is not Request:
+        return copy.deepcopy(request)
+    clone = copy.copy(request)
+    clone.headers = HeadersDict(request.headers)
+    if isinstance(clone._body, list):
+        clone._body = list(clone._body)
+    return clone
 
 
 def uses_harness_matchers(cassette: Cassette) -> bool:

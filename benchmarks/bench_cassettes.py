@@ -113,24 +113,25 @@ def _send_all(session: requests.Session, items: list[dict]) -> None:
 
 def replay_in_process() -> tuple[int, float, float, float]:
     """Every recorded request of every suite cassette answered from its cassette:
-    (interactions, seconds replaying, seconds opening the cassettes (read + index), seconds of the peer)."""
+    (interactions, seconds replaying, seconds opening the cassettes (read + index), seconds of the peer),
+    all CPU time of this process (on a shared box wall time mostly measures the neighbours)."""
     total, elapsed, opening, peer = 0, 0.0, 0.0, 0.0
     for path in sorted((CASSETTES / "suites").rglob("*.json")):
         items = read_document(path, JsonSerializer, FAKE.instance)["interactions"]
         vcr = configure_vcr(FAKE, path.parent)
         with requests.Session() as session:
-            start = time.perf_counter()
+            start = time.process_time()
             with vcr.use_cassette(path.stem, record_mode="none") as cassette:
-                opened = time.perf_counter()
+                opened = time.process_time()
                 _send_all(session, items)
-                elapsed += time.perf_counter() - opened
+                elapsed += time.process_time() - opened
                 opening += opened - start
                 responses = [response for _, response in cassette.data]
         with requests.Session() as session:
             session.mount("http://", MemoryAdapter(responses))
-            start = time.perf_counter()
+            start = time.process_time()
             _send_all(session, items)
-            peer += time.perf_counter() - start
+            peer += time.process_time() - start
         total += len(items)
     return total, elapsed, opening, peer
 
@@ -311,7 +312,7 @@ def main() -> None:
         print(f"  replay wall time per interaction (incl. pytest start-up): {replay / interactions * 1000:.2f} ms")
     count, seconds, opening, peer = replay_in_process()
     print(f"  in-process replay: {count} interactions in {seconds:.3f} s = {seconds / count * 1000:.3f} ms per "
-          f"interaction (wall clock); opening the {cassettes} cassettes (read, map placeholders, index): "
+          f"interaction (CPU); opening the {cassettes} cassettes (read, map placeholders, index): "
           f"{opening:.3f} s")
     print(f"  peer, the same requests through a bare requests.Session answering from memory: {peer:.3f} s = "
           f"{peer / count * 1000:.3f} ms per interaction; replay - peer = {(seconds - peer) / count * 1000:.3f} ms")

@@ -44,6 +44,7 @@ from vcr.persisters.filesystem import FilesystemPersister
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 
+from harness.http import new_session
 from harness.recording import HarnessPersister, InstanceMap, RecordingContext, configure_vcr
 from harness.recording.bodies import unstructure
 from harness.recording.interactions import doc_to_request
@@ -119,7 +120,7 @@ def replay_in_process() -> tuple[int, float, float, float]:
     for path in sorted((CASSETTES / "suites").rglob("*.json")):
         items = read_document(path, JsonSerializer, FAKE.instance)["interactions"]
         vcr = configure_vcr(FAKE, path.parent)
-        with requests.Session() as session:
+        with new_session() as session:  # the harness's clients' session type
             start = time.process_time()
             with vcr.use_cassette(path.stem, record_mode="none") as cassette:
                 opened = time.process_time()
@@ -243,7 +244,7 @@ def _http_replay(folder: Path, incoming: list[Request]) -> tuple[float, float]:
     """ms per request through requests -> urllib3 -> vcrpy stub -> the index, every interaction once;
     and the peer: the same requests through a bare session answering the same responses from memory."""
     vcr_ = configure_vcr(FAKE, folder)
-    with requests.Session() as session, vcr_.use_cassette("c", record_mode="none") as cassette:
+    with new_session() as session, vcr_.use_cassette("c", record_mode="none") as cassette:
         ours = _send_requests(session, incoming)
         responses = [response for _, response in cassette.data]
     with requests.Session() as session:

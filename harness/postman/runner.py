@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from harness.errors import HarnessError
+from harness.http import new_session
 from harness.postman.auth import TokenProvider, apply_auth
 from harness.postman.determinism import ScriptDeterminism
 from harness.postman.dynamic import KNOWN_DYNAMIC, DynamicValues
@@ -153,7 +154,7 @@ class CollectionRunner:
         if iterations is not None and iterations < 1:
             raise HarnessError("the iteration count must be at least 1")
         self.iterations = iterations or (len(self.iteration_data) or 1)
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.token_provider = token_provider
         self.timeout_request_ms = timeout_request_ms
         self.delay_request_ms = delay_request_ms

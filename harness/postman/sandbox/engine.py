@@ -9,18 +9,23 @@ sandbox): :meth:`ScriptEngine.run` asks the host what is pending, performs each 
 the ``send_request`` callback (the harness's ``requests.Session``, hence cassette-recorded) and
 delivers the response to the script's callback, until nothing is left. Each evaluation has a
 time limit, and the V8 heap has a hard memory limit.
+
+Creating the context (loading V8, evaluating the core bundle and the host) is most of a short run's
+fixed cost, so :meth:`ScriptEngine.prepare` can build it on a background thread while the caller
+does other start-up work (``harness run`` imports ``requests`` and reads its inputs meanwhile); V8
+runs outside the GIL, so on a second core this costs the caller nothing. ``py_mini_racer`` is
+imported only when a context is built, for the same reason.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException, MiniRacer
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 
@@ -37,6 +42,9 @@ _USES_LIBRARIES = re.compile(r"\b(?:require|CryptoJS|cheerio|tv4|xml2Json|Backbo
                              r"(?<![\w$.])_\s*[.(\[]")
 _PARSE_ERROR = re.compile(r"^(?P<source>[^\n:]+):(?P<line>\d+): (?P<name>\w*Error): (?P<message>[^\n]*)")
 _MAX_DRAIN_STEPS = 10_000
+
+if TYPE_CHECKING:
+    from py_mini_racer import MiniRacer
 
 SendRequest = Callable[[dict], tuple[dict | None, dict | None]]
 
@@ -125,14 +133,51 @@ class ScriptEngine:
         self._params = ""
         self._source = _bundle(_CORE_BUNDLE) + "\n;\n" + "\n;\n".join(
             (_JS_DIR / name).read_text(encoding="utf-8") for name in _JS_FILES)
+        self._preparing: threading.Thread | None = None
+        self._prepared: tuple[MiniRacer, str] | BaseException | None = None
 
     # ------------------------------------------------------------------ context
-    def _context(self) -> MiniRacer:
-        if self._mr is None:
-            mr = MiniRacer()
+    def prepare(self) -> None:
+        """Start building the context on a background thread; the first :meth:`run` waits for it.
+
+        A failure (V8 missing, say) is raised by that first run, where it would have been raised anyway.
+        """
+        if self._mr is None and self._preparing is None:
+            self._preparing = threading.Thread(target=self._prepare, name="pm-sandbox-context", daemon=True)
+            self._preparing.start()
+
+    def _prepare(self) -> None:
+        try:
+            self._prepared = self._new_context()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that uses the context
+            self._prepared = exc
+
+    def _new_context(self) -> tuple[MiniRacer, str]:
+        from py_mini_racer import MiniRacer
+
+        mr = MiniRacer()
+        try:
             mr.set_hard_memory_limit(self.max_memory)
             mr.eval(self._source)
-            self._params = ",".join(mr.eval("__pmHost.params"))
+            return mr, ",".join(mr.eval("__pmHost.params"))
+        except BaseException:
+            mr.close()
+            raise
+
+    def _take_prepared(self) -> tuple[MiniRacer, str] | None:
+        """The background thread's context (waiting for it), or None when nothing was prepared."""
+        thread, self._preparing = self._preparing, None
+        if thread is None:
+            return None
+        thread.join()
+        prepared, self._prepared = self._prepared, None
+        if isinstance(prepared, BaseException):
+            raise prepared
+        return prepared
+
+    def _context(self) -> MiniRacer:
+        if self._mr is None:
+            mr, self._params = self._take_prepared() or self._new_context()
             self._libraries_loaded = False
             self._mr = mr
         return self._mr
@@ -144,6 +189,13 @@ class ScriptEngine:
 
     def reset(self) -> None:
         """Drop the V8 context (after a memory blow-up); the next run builds a fresh one."""
+        if self._preparing is not None:  # never leave a context behind on the thread (it would stall exit)
+            try:
+                prepared = self._take_prepared()
+            except BaseException:  # noqa: BLE001 - it was never used; its failure is nobody's concern now
+                prepared = None
+            if prepared is not None:
+                prepared[0].close()
         if self._mr is not None:
             try:
                 self._mr.close()
@@ -166,6 +218,8 @@ class ScriptEngine:
 
     # ------------------------------------------------------------------ running
     def run(self, script: ScriptInput, send_request: SendRequest | None = None) -> ScriptOutcome:
+        from py_mini_racer import JSEvalException, JSOOMException
+
         mr = self._context()
         if _USES_LIBRARIES.search(script.code):
             self._ensure_libraries(mr)
@@ -200,6 +254,8 @@ class ScriptEngine:
         return outcome
 
     def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str) -> ScriptError | None:
+        from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
+
         # the parameters are postman-sandbox's scope names (pm.js PARAMS), on the script's first line
         wrapped = f"__pmHost.run(async function ({self._params}) {{{script.code}\n}});\n//# sourceURL={source_name}\n"
         try:
@@ -216,6 +272,8 @@ class ScriptEngine:
         return None
 
     def _drain(self, mr: MiniRacer, script: ScriptInput, send_request: SendRequest | None) -> ScriptError | None:
+        from py_mini_racer import JSOOMException, JSTimeoutException
+
         waited = 0.0
         budget = self._timeout or 3600.0
         for _ in range(_MAX_DRAIN_STEPS):

@@ -1,0 +1,156 @@
+"""What ``harness run`` does to start fast must not change what it does.
+
+* a V8 context prepared on a background thread runs scripts exactly like one built on demand, a
+  failure while preparing it surfaces at the first script (where it always did), and an engine
+  closed without ever running a script leaves no context behind;
+* ``harness run ...`` parses with the ``run`` sub-command alone: its help, its usage errors and the
+  top-level errors are those of the full command line;
+* a run without ``--oauth2 fetch`` and without a target builds no token broker (nothing signs in).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from harness.cli import build_parser, main
+from harness.postman.sandbox import ScriptEngine, ScriptInput
+from harness.postman.sandbox import engine as engine_module
+
+CODE = """
+pm.test('chai', () => pm.expect({a: [1, 2]}).to.deep.equal({a: [1, 2]}));
+pm.test('fails', () => pm.expect(pm.response.code).to.equal(201));
+pm.environment.set('seen', pm.response.json().value.length);
+"""
+
+
+def _script(code: str = CODE) -> ScriptInput:
+    return ScriptInput(event="test", code=code, location="request 'R'",
+                       scopes={"environment": {}, "globals": {}, "collectionVariables": {}, "data": {}, "local": {}},
+                       request={"url": "http://example.test/x", "method": "GET", "header": []},
+                       response={"code": 200, "status": "OK", "header": [], "body": '{"value": [1, 2, 3]}',
+                                 "responseTime": 1, "responseSize": 20},
+                       info={"eventName": "test", "iteration": 0, "iterationCount": 1, "requestName": "R"})
+
+
+def _summary(outcome) -> tuple:
+    return (outcome.error, [(a.name, a.passed, a.error_message) for a in outcome.assertions],
+            outcome.scopes.get("environment"))
+
+
+def test_a_prepared_context_runs_scripts_like_one_built_on_demand():
+    with ScriptEngine(timeout_ms=5000) as on_demand:
+        expected = _summary(on_demand.run(_script()))
+    with ScriptEngine(timeout_ms=5000) as prepared:
+        prepared.prepare()
+        prepared.prepare()  # a second call neither blocks nor starts another build
+        assert _summary(prepared.run(_script())) == expected
+        # the library bundle still loads on demand into the prepared context
+        outcome = prepared.run(_script("pm.test('lodash', () => pm.expect(require('lodash').chunk([1, 2, 3], 2))"
+                                       ".to.eql([[1, 2], [3]]));"))
+        assert [(a.name, a.passed) for a in outcome.assertions] == [("lodash", True)], outcome.error
+    assert expected[1] == [("chai", True, None), ("fails", False, "expected 200 to equal 201")]
+    assert expected[2] == {"seen": 3}
+
+
+def test_a_failure_while_preparing_is_raised_by_the_first_script(monkeypatch):
+    engine = ScriptEngine()
+    monkeypatch.setattr(engine, "_source", "throw new Error('broken host');")
+    engine.prepare()
+    with pytest.raises(Exception, match="broken host"):
+        engine.run(_script())
+    monkeypatch.undo()
+    engine._source = ScriptEngine()._source  # the next run builds a context of its own again
+    try:
+        assert _summary(engine.run(_script()))[1][0] == ("chai", True, None)
+    finally:
+        engine.close()
+
+
+def test_an_engine_closed_unused_leaves_no_context_behind():
+    # in a fresh interpreter: an unclosed mini-racer context stalls the interpreter's exit
+    code = textwrap.dedent("""
+        from harness.postman.sandbox import ScriptEngine
+        engine = ScriptEngine()
+        engine.prepare()
+        engine.close()
+        assert engine._mr is None and engine._preparing is None and engine._prepared is None
+        print("closed")
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "closed", result.stderr
+
+
+def _help(parser, command: str) -> str:
+    sub = parser._subparsers._group_actions[0].choices[command]  # noqa: SLF001 - the sub-command's own parser
+    return sub.format_help()
+
+
+@pytest.mark.parametrize("command", ["run", "test", "metadata", "token", "reports", "cassettes"])
+def test_one_sub_command_alone_has_the_same_options_and_help(command):
+    assert _help(build_parser(command), command) == _help(build_parser(), command)
+
+
+def test_usage_errors_are_those_of_the_whole_command_line(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["run"])
+    assert exited.value.code == 2
+    assert "harness run: error: the following arguments are required: COLLECTION" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["runn", "x.json"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'runn'" in err and "'cassettes'" in err  # every command is offered
+    with pytest.raises(SystemExit):
+        main(["-v", "run", "--help"])  # a global option first: the whole command line, still run's help
+    assert "usage: harness run" in capsys.readouterr().out
+
+
+def test_a_run_without_a_target_or_oauth2_fetch_builds_no_token_broker(tmp_path):
+    collection = tmp_path / "c.postman_collection.json"
+    collection.write_text(json.dumps({
+        "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [{"name": "r", "request": {"method": "GET", "url": "http://127.0.0.1:9/none"}}],
+        "event": [{"listen": "prerequest", "script": {"exec": ["pm.test('ran', () => {});"]}}]}))
+    code = textwrap.dedent(f"""
+        import sys
+        from harness.cli import main
+        status = main(["run", {str(collection)!r}, "--target", "none", "-r", "json",
+                       "--reporter-json-export", {str(tmp_path / "r.json")!r}])
+        print(status, "harness.auth" in sys.modules)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    # exit 1: the request fails (nothing listens on port 9); the pre-request assertion passed
+    assert result.stdout.split() == ["1", "False"], result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["run"]["stats"]["assertions"] == {"total": 1, "pending": 0, "failed": 0}
+
+
+def test_the_prepared_engine_is_the_runs_engine(monkeypatch, tmp_path):
+    """``harness run`` hands its prepared engine to the runner, which closes it."""
+    from harness.commands import run as run_module
+
+    made: list[ScriptEngine] = []
+    real = engine_module.ScriptEngine
+
+    class Recording(real):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            made.append(self)
+
+    monkeypatch.setattr(engine_module, "ScriptEngine", Recording)
+    collection = tmp_path / "c.postman_collection.json"
+    collection.write_text(json.dumps({
+        "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [{"name": "r", "request": {"method": "GET", "url": "http://127.0.0.1:9/none"}}],
+        "event": [{"listen": "prerequest", "script": {"exec": ["pm.test('ran', () => {});"]}}]}))
+    options = run_module.RunOptions(collection=str(collection), target="none", reporters=("json",),
+                                    exports={"json": str(tmp_path / "r.json")}, timeout_script_ms=4321)
+    assert run_module.run_command(options) == 1
+    assert len(made) == 1 and made[0].timeout_ms == 4321
+    assert made[0]._mr is None and made[0]._counter == 1  # it ran the script, and it was closed

@@ -154,3 +154,47 @@ def test_the_prepared_engine_is_the_runs_engine(monkeypatch, tmp_path):
     assert run_module.run_command(options) == 1
     assert len(made) == 1 and made[0].timeout_ms == 4321
     assert made[0]._mr is None and made[0]._counter == 1  # it ran the script, and it was closed
+
+
+# --------------------------------------------------------------------------- two round trips per script
+def test_one_engine_runs_scripts_in_turn_without_leaking_state_across_a_syntax_error():
+    with ScriptEngine(timeout_ms=5000) as engine:
+        first = engine.run(_script())
+        assert [a.name for a in first.assertions] == ["chai", "fails"]
+        broken = engine.run(_script("pm.test('never', () => {});\nvar x = ;"))
+        assert (broken.error.kind, broken.error.name, broken.error.line) == ("syntax", "SyntaxError", 2)
+        assert broken.assertions == [] and broken.scopes.get("environment") == {}  # this script's begin()
+        on_line_one = engine.run(_script("null.x"))
+        assert (on_line_one.error.name, on_line_one.error.line) == ("TypeError", 1)
+        later = engine.run(_script("pm.test('after', () => pm.expect(1).to.equal(1));"))
+        assert [(a.name, a.passed) for a in later.assertions] == [("after", True)] and later.error is None
+
+
+def test_timers_and_sent_requests_still_complete_before_the_outcome():
+    calls = []
+
+    def send(request):
+        calls.append(request["url"]["raw"])
+        return None, {"code": 200, "status": "OK", "header": [], "body": "{}", "responseTime": 1, "responseSize": 2}
+
+    code = """
+setTimeout(() => pm.sendRequest('http://example.test/a', (err, res) => {
+    pm.test('callback ran after the timer', () => pm.expect(res.code).to.equal(200));
+}), 5);
+"""
+    with ScriptEngine(timeout_ms=5000) as engine:
+        outcome = engine.run(_script(code), send_request=send)
+    assert calls == ["http://example.test/a"]
+    assert [(a.name, a.passed) for a in outcome.assertions] == [("callback ran after the timer", True)]
+
+
+def test_a_host_that_cannot_begin_is_a_fault_of_the_sandbox_not_of_the_script():
+    from py_mini_racer import JSEvalException
+
+    engine = ScriptEngine()
+    engine._source += "\n;__pmSdk.VariableScope = function () { throw new Error('broken sdk'); };"
+    try:
+        with pytest.raises(JSEvalException, match="broken sdk"):
+            engine.run(_script())
+    finally:
+        engine.close()

@@ -19,6 +19,7 @@ imported only when a context is built, for the same reason.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -231,21 +232,21 @@ class ScriptEngine:
             "location": script.item_location, "current": script.current, "cookies": script.cookies,
             "dynamicPool": script.dynamic_pool, "determinism": script.determinism,
         }
-        mr.call("__pmHost.begin", payload, timeout_sec=self._timeout)
-        error = self._execute(mr, script, source_name)
+        error = self._execute(mr, script, source_name, payload)
+        raw = None
         if error is None:
-            error = self._drain(mr, script, send_request)
+            error, raw = self._drain(mr, script, send_request)
         if self._mr is None:  # the memory limit killed the context; nothing to collect
             return ScriptOutcome(error=error)
-        try:
-            raw = mr.execute("__pmHost.finish()", timeout_sec=self._timeout)
-        except JSOOMException:
-            self.reset()
-            return ScriptOutcome(error=error or self._limit_error("memory", script))
-        except JSEvalException as exc:  # the host itself is broken: start over next time
-            self.reset()
-            return ScriptOutcome(error=error or ScriptError("runtime", script.event, script.location, "Error",
-                                                            f"the sandbox failed: {exc}"))
+        if raw is None:
+            try:
+                raw = mr.execute("__pmHost.finish()", timeout_sec=self._timeout)
+            except JSOOMException:
+                self.reset()
+                return ScriptOutcome(error=error or self._limit_error("memory", script))
+            except JSEvalException as exc:  # the host itself is broken: start over next time
+                self.reset()
+                return ScriptOutcome(error=error or self._host_failure(script, exc))
         outcome = _outcome(raw, script)
         if error is not None:
             outcome.error = error
@@ -253,32 +254,43 @@ class ScriptEngine:
             outcome.error = _script_error(raw["error"], script)
         return outcome
 
-    def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str) -> ScriptError | None:
+    def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str, payload: dict) -> ScriptError | None:
+        """``__pmHost.begin`` and the script in one evaluation (each round trip to V8 costs thread hand-offs)."""
         from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
 
-        # the parameters are postman-sandbox's scope names (pm.js PARAMS), on the script's first line
-        wrapped = f"__pmHost.run(async function ({self._params}) {{{script.code}\n}});\n//# sourceURL={source_name}\n"
+        # the parameters are postman-sandbox's scope names (pm.js PARAMS); the script starts on the first
+        # line (after the begin() input, JSON without line breaks), so its line numbers are kept
+        wrapped = (f"__pmHost.start({json.dumps(payload, separators=(',', ':'))}, async function ({self._params}) "
+                   f"{{{script.code}\n}});\n//# sourceURL={source_name}\n")
         try:
-            mr.eval(wrapped, timeout_sec=self._timeout)
+            failed = mr.eval(wrapped, timeout_sec=self._timeout)
         except JSTimeoutException:
             return self._limit_error("timeout", script)
         except JSOOMException:
             self.reset()
             return self._limit_error("memory", script)
-        except JSParseException as exc:
+        except JSParseException as exc:  # nothing ran: begin() alone, so finish() reports this script
+            mr.call("__pmHost.begin", payload, timeout_sec=self._timeout)
             return _syntax_error(str(exc), script)
         except JSEvalException as exc:
             return _syntax_error(str(exc), script, kind="runtime")
+        if failed:  # begin() itself threw: a fault of the host, not of the script
+            raise JSEvalException(failed)
         return None
 
-    def _drain(self, mr: MiniRacer, script: ScriptInput, send_request: SendRequest | None) -> ScriptError | None:
-        from py_mini_racer import JSOOMException, JSTimeoutException
+    def _drain(self, mr: MiniRacer, script: ScriptInput,
+               send_request: SendRequest | None) -> tuple[ScriptError | None, dict | None]:
+        """Complete pending requests and timers; the host's ``finish()`` result once nothing is left."""
+        from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException
 
         waited = 0.0
         budget = self._timeout or 3600.0
         for _ in range(_MAX_DRAIN_STEPS):
             try:
-                pending = mr.execute("__pmHost.pending()", timeout_sec=self._timeout)
+                # pending() while something is outstanding, else finish() in the same round trip
+                pending = mr.execute("__pmHost.settle()", timeout_sec=self._timeout)
+                if "finished" in pending:
+                    return None, pending["finished"]
                 if pending["requests"]:
                     entry = pending["requests"][0]
                     if send_request is None:
@@ -294,20 +306,22 @@ class ScriptEngine:
                     wait = timer["wait"] / 1000
                     if waited + wait > budget:
                         return ScriptError("timeout", script.event, script.location, "Error",
-                                           f"timers were still pending after {int(budget * 1000)} ms")
+                                           f"timers were still pending after {int(budget * 1000)} ms"), None
                     if wait > 0:
                         time.sleep(wait)
                         waited += wait
                     mr.call("__pmHost.fireTimer", timer["id"], timeout_sec=self._timeout)
                     continue
-                return None
             except JSTimeoutException:
-                return self._limit_error("timeout", script)
+                return self._limit_error("timeout", script), None
             except JSOOMException:
                 self.reset()
-                return self._limit_error("memory", script)
+                return self._limit_error("memory", script), None
+            except JSEvalException as exc:  # finish() failed: the host itself is broken, start over next time
+                self.reset()
+                return self._host_failure(script, exc), None
         return ScriptError("timeout", script.event, script.location, "Error",
-                           f"the script kept scheduling work ({_MAX_DRAIN_STEPS} callbacks); stopped")
+                           f"the script kept scheduling work ({_MAX_DRAIN_STEPS} callbacks); stopped"), None
 
     def _fire_due_timers(self, mr: MiniRacer) -> None:
         for _ in range(_MAX_DRAIN_STEPS):
@@ -315,6 +329,10 @@ class ScriptEngine:
             if not due:
                 return
             mr.call("__pmHost.fireTimer", due[0]["id"], timeout_sec=self._timeout)
+
+    @staticmethod
+    def _host_failure(script: ScriptInput, exc: Exception) -> ScriptError:
+        return ScriptError("runtime", script.event, script.location, "Error", f"the sandbox failed: {exc}")
 
     def _limit_error(self, kind: str, script: ScriptInput) -> ScriptError:
         if kind == "timeout":

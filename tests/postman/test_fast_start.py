@@ -198,3 +198,23 @@ def test_a_host_that_cannot_begin_is_a_fault_of_the_sandbox_not_of_the_script():
             engine.run(_script())
     finally:
         engine.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library is mapped ahead only on Linux")
+def test_v8_library_mapped_ahead_is_the_one_mini_racer_uses():
+    code = textwrap.dedent("""
+        import sys
+        from harness.postman.sandbox.engine import _map_v8_library
+        maps = lambda: [line.split()[-1] for line in open("/proc/self/maps") if "libmini_racer" in line]
+        assert not maps() and "py_mini_racer" not in sys.modules
+        _map_v8_library()
+        mapped = set(maps())
+        assert len(mapped) == 1 and "py_mini_racer" not in sys.modules, mapped
+        from py_mini_racer import MiniRacer
+        with MiniRacer() as mr:
+            assert mr.eval("6 * 7") == 42
+        assert set(maps()) == mapped  # mini-racer's own load found it: one copy
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -296,10 +296,17 @@ def run_command(options: RunOptions) -> int:
 def _prepared_engine(options: RunOptions) -> ScriptEngine | None:
     """The run's script engine, its V8 context already being built while the run's imports and inputs load.
 
-    None when the sandbox is not installed: the runner then raises that where it always has.
+    None when the sandbox is not installed (the runner then raises that where it always has) or when the
+    collection file cannot hold a script: without an ``"event"`` key anywhere there is none, and the
+    runner never builds a context (reading the file twice costs less than V8's start).
     """
     from harness.postman.sandbox.engine import SandboxNotBuilt, ScriptEngine
 
+    try:
+        if b'"event"' not in Path(options.collection).read_bytes():
+            return None
+    except OSError:  # the loader reports it
+        return None
     try:
         engine = ScriptEngine(timeout_ms=options.timeout_script_ms)
     except SandboxNotBuilt:

@@ -218,3 +218,22 @@ def test_v8_library_mapped_ahead_is_the_one_mini_racer_uses():
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_no_context_is_prepared_for_a_collection_without_scripts(tmp_path):
+    from harness.commands import run as run_module
+
+    plain = tmp_path / "plain.postman_collection.json"
+    plain.write_text(json.dumps({
+        "info": {"name": "p", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [{"name": "r", "request": {"method": "GET", "url": "http://127.0.0.1:9/none"}}]}))
+    assert run_module._prepared_engine(run_module.RunOptions(collection=str(plain))) is None
+    assert run_module._prepared_engine(run_module.RunOptions(collection=str(tmp_path / "missing.json"))) is None
+    scripted = tmp_path / "scripted.postman_collection.json"
+    scripted.write_text(plain.read_text().replace('"item": [', '"event": [{"listen": "test", "script": '
+                                                  '{"exec": ["pm.test(1)"]}}], "item": ['))
+    engine = run_module._prepared_engine(run_module.RunOptions(collection=str(scripted), timeout_script_ms=777))
+    try:
+        assert engine is not None and engine.timeout_ms == 777 and engine._preparing is not None
+    finally:
+        engine.close()

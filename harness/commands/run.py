@@ -316,8 +316,7 @@ def _prepared_engine(options: RunOptions) -> ScriptEngine | None:
 
 
 def _run(options: RunOptions, engine: ScriptEngine | None) -> int:
-    import requests
-
+    from harness.http import new_session
     from harness.postman.loader import load_collection, load_data_file
     from harness.postman.reporters import render
     from harness.postman.reporters.record import RunRecord, export_scope
@@ -337,7 +336,7 @@ def _run(options: RunOptions, engine: ScriptEngine | None) -> int:
     from harness.postman.runner import CollectionRunner
 
     fetch = options.oauth2 == "fetch"
-    with open_target(kind, options.env_file, fetch_tokens=fetch) as target, requests.Session() as session:
+    with open_target(kind, options.env_file, fetch_tokens=fetch) as target, new_session() as session:
         runner = CollectionRunner(
             collection, environment=environment.scope, globals=globals_.scope, iteration_data=data,
             session=session, token_provider=target.token_provider if fetch else None,

@@ -30,9 +30,23 @@ def expected_document(path: Path, dialect: str, imports=None) -> dict:
 
 
 def streamed(model, dialect: str, *, indent=None, imports=None) -> dict:
+    return json.loads(streamed_text(model, dialect, indent=indent, imports=imports))
+
+
+def streamed_text(model, dialect: str, *, indent=None, imports=None, selected="all") -> str:
     out = io.StringIO()
-    write_openapi(model, dialect, "all", None, out, operation_imports=imports, indent=indent)
-    return json.loads(out.getvalue())
+    write_openapi(model, dialect, selected, None, out, operation_imports=imports, indent=indent)
+    return out.getvalue()
+
+
+def assert_dumps_layout(model, dialect: str, document: dict, imports=None, indents=(2, 4, 1)) -> None:
+    """Indented output is byte for byte what ``json.dumps(document, indent=N)`` writes (plus a newline),
+    and compact output what it writes with ``separators=(",", ":")``."""
+    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert streamed_text(model, dialect, imports=imports) == compact
+    for indent in indents:
+        text = streamed_text(model, dialect, indent=indent, imports=imports)
+        assert text == json.dumps(document, ensure_ascii=False, indent=indent) + "\n", f"indent={indent}"
 
 
 @pytest.mark.parametrize(("path", "dialect"), SMALL + CORPUS, ids=lambda v: getattr(v, "name", v))
@@ -45,7 +59,7 @@ def test_compact_streamed_document_equals_the_full_models(path, dialect):
         else None
     document = streamed(model, dialect, imports=imports)
     assert document == expected_document(path, dialect, imports)
-    assert streamed(model, dialect, indent=2, imports=imports) == document
+    assert_dumps_layout(model, dialect, document, imports)
     if path.stat().st_size < 2**20:
         assert_valid_full(document)
 
@@ -55,6 +69,7 @@ def test_generated_fno_document_equal_valid_and_shared(generated):  # noqa: F811
     assert model is not None
     document = streamed(model, "fno")
     assert document == expected_document(generated, "fno")
+    assert_dumps_layout(model, "fno", document, indents=(2,))
     assert_valid_full(document)
     # The point of the compact model: one object per distinct set of facets, not per property.
     tables = [t.properties for t in model.entity_types.values()]
@@ -153,8 +168,9 @@ def test_cli_all_sets_equals_the_full_models_document(tmp_path, path, dialect):
 
 
 def test_indented_streaming_does_not_pile_up_memory(generated):  # noqa: F811 - the fixture
-    """json's indenting encoder leaves reference cycles per call; with the collector paused they grew
-    with the output (12 MiB traced for this document's 11 MiB output), now they are collected."""
+    """Indented output is streamed like compact output: json's indenting encoder (which leaves
+    reference cycles behind every call; with the collector paused they grew with the output, 12 MiB
+    traced for this document's 11 MiB output) is no longer used."""
     model = read_compact(generated)
     with open(os.devnull, "w", encoding="utf-8") as sink:
         tracemalloc.start()
@@ -164,3 +180,34 @@ def test_indented_streaming_does_not_pile_up_memory(generated):  # noqa: F811 - 
         finally:
             tracemalloc.stop()
     assert peak < 6 * 2**20, f"{peak / 2**20:.1f} MiB traced while streaming"
+
+
+@pytest.mark.parametrize("select", [None, "Customers*"])
+def test_cli_default_indent_is_json_dumps_layout(tmp_path, generated, select):  # noqa: F811 - the fixture
+    """The command's default (`--indent 2`), for all sets and for a selection, writes what
+    `json.dumps(document, indent=2)` writes."""
+    out = tmp_path / "indented.json"
+    args = ["metadata", "openapi", str(generated), "--dialect", "fno", "--out", str(out)]
+    assert main(args + (["--select", select] if select else [])) == 0
+    text = out.read_text(encoding="utf-8")
+    document = json.loads(text)
+    assert len(document["paths"]) >= (3 if select else 500)
+    assert text == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_dict_built_types_and_descriptions_keep_the_layout():
+    """Types the raw builder leaves to the dict path (a name with `@`, a navigation property named
+    like a property) and descriptions sit in the indented layout like everything else."""
+    text = csdl(
+        '<EntityType Name="A"><Key><PropertyRef Name="id"/></Key>'
+        '<Property Name="id" Type="Edm.Guid" Nullable="false"/><Property Name="x@y" Type="Edm.String"/>'
+        '<Annotation Term="Org.OData.Core.V1.Description" String="An &quot;A&quot; with\nlines"/></EntityType>'
+        '<EntityType Name="B"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Int32" Nullable="false"/>'
+        '<Property Name="a" Type="Edm.String"/><NavigationProperty Name="a" Type="Test.NS.A"/></EntityType>'
+        '<EntityContainer Name="C"><EntitySet Name="as" EntityType="Test.NS.A"/><EntitySet Name="bs" EntityType="Test.NS.B"/>'
+        '</EntityContainer>'
+    )
+    model = load_model(text.encode())
+    document = json.loads(streamed_text(model, "dataverse"))
+    assert set(document["paths"]) >= {"/as", "/bs"}
+    assert_dumps_layout(model, "dataverse", document)

@@ -54,7 +54,8 @@ class _Drained(dict):
 
 
 class Raw(str):
-    """A component already encoded as compact JSON (see :class:`_RawBuilder`)."""
+    """A component or operation already encoded (see :class:`_RawBuilder`), compact or, indented,
+    placed at :data:`RAW_LEVEL`."""
 
     __slots__ = ()
 
@@ -64,6 +65,11 @@ def _compact(value: Any) -> str:
 
 
 _string = encode_basestring  # a str as a JSON string, as _compact would write it (C, no dumps overhead)
+
+# Where every :class:`Raw` goes: an operation (document -> paths -> path -> method) and a component
+# (document -> components -> schemas/parameters -> name) both sit 3 levels deep. Built there, they are
+# written as they are, with no pass over their text to indent them.
+RAW_LEVEL = 3
 
 
 class Layout:
@@ -118,7 +124,9 @@ class Layout:
         """``value`` (which may hold :class:`Raw` fragments as dict values) placed at ``level``."""
         kind = type(value)
         if kind is Raw:
-            return self.shift(value, level)
+            if level == RAW_LEVEL or self.indent is None:
+                return value
+            return value.replace(self.pad(RAW_LEVEL), self.pad(level))  # its lines are all that deep
         if self.indent is None:
             if kind is dict and any(type(item) is Raw for item in value.values()):  # a path's operations
                 return "{" + ",".join(_string(key) + ":" + (item if type(item) is Raw else _compact(item))
@@ -179,13 +187,25 @@ class _RawBuilder(_Builder):
         # the current set's type: (name, in a create body, in an update body, "name":schema)
         self._members: list[tuple[str, bool, bool, str]] | None = None
         self._templates: dict[tuple, str] = {}
-        self._shells: dict[tuple[str, str], tuple[str, str]] = {}
+        self._shells: dict[tuple[str, str], tuple[str, str, int]] = {}
+        self._companions: list[tuple[str, str]] | None = None  # ("-entity", template), ("-collection", ...)
+        self._stamps: dict[str, str] = {}
+
+    def _stamped(self, key: str, make: Callable[[str], Any], text: str) -> str:
+        """``make(text)`` encoded as a property's schema, from a template made once per ``key`` with a
+        stand-in for ``text``."""
+        if _STAND_IN in text:
+            return self.layout.encode(make(text), RAW_LEVEL + 2)
+        template = self._stamps.get(key)
+        if template is None:
+            template = self._stamps[key] = self.layout.encode(make(_STAND_IN), RAW_LEVEL + 2)
+        return template.replace(_STAND_IN, _string(text)[1:-1])
 
     def _encoded(self, prop: Any) -> tuple[str, bool, bool]:
         """(the property's schema as JSON, whether a create body takes it, whether an update body does)."""
         creatable = not (prop.computed or prop.read_only or prop.type == "Edm.Stream")
-        # placed where a schema's properties sit: type or body (0) -> "properties" (1) -> member (2)
-        schema = self.layout.encode(self._property_schema(prop), 2)
+        # placed where a schema's properties sit: type or body -> "properties" -> member
+        schema = self.layout.encode(self._property_schema(prop), RAW_LEVEL + 2)
         encoded = self._json_by_id[id(prop)] = (schema, creatable, creatable and not prop.immutable)
         return encoded
 
@@ -203,24 +223,47 @@ class _RawBuilder(_Builder):
         super().add_entity_set(entity_set)
         self._members = None
 
+    def _entity_schemas(self, entity_type: EntityType) -> None:
+        """The builder's three schemas of a type; the two that only name it (``-entity``,
+        ``-collection``) from templates encoded once."""
+        name = entity_type.full_name
+        if name in self.schemas or _STAND_IN in name:
+            return super()._entity_schemas(entity_type)
+        companions = self._companions
+        if companions is None:
+            scratch = _Builder(self.model, self.dialect)
+            scratch._entity_schemas(EntityType(name=_STAND_IN, namespace=_STAND_IN + "T"))
+            companions = self._companions = [(key[len(_TYPE):], self.layout.encode(value, RAW_LEVEL))
+                                             for key, value in scratch.schemas.items() if key != _TYPE]
+        self.schemas[name] = self._entity_schema(entity_type)
+        escaped = _string(name)[1:-1]
+        for suffix, template in companions:
+            self.schemas[name + suffix] = Raw(template.replace(_TYPE, escaped))
+        return None
+
     def _entity_schema(self, entity_type: EntityType) -> Any:
         members = self._members
         if members is None:
             return super()._entity_schema(entity_type)
         name, layout = entity_type.full_name, self.layout
-        parts = [layout.member("@odata.etag", layout.encode({"type": "string"}, 2)), *(member[3] for member in members)]
+        parts = [layout.member("@odata.etag", self._stamped("etag", lambda _: {"type": "string"}, "")),
+                 *(member[3] for member in members)]
         for nav_name, nav in entity_type.navigation_properties.items():
-            description = f"Expanded navigation property to {nav.type}"
             if nav.collection:
-                value = {"type": "array", "items": {"type": "object"}, "description": description}
+                value = self._stamped("to-many", lambda target: {
+                    "type": "array", "items": {"type": "object"},
+                    "description": f"Expanded navigation property to {target}"}, nav.type)
             else:
-                value = {"type": "object", "nullable": True, "description": description}
-            parts.append(layout.member(nav_name, layout.encode(value, 2)))
+                value = self._stamped("to-one", lambda target: {
+                    "type": "object", "nullable": True, "description": f"Expanded navigation property to {target}"},
+                    nav.type)
+            parts.append(layout.member(nav_name, value))
         top = [layout.member("type", '"object"'), layout.member("title", _string(name)),
-               layout.member("properties", layout.obj(parts, 1)), layout.member("additionalProperties", "true")]
+               layout.member("properties", layout.obj(parts, RAW_LEVEL + 1)),
+               layout.member("additionalProperties", "true")]
         if entity_type.description:
-            top.append(layout.member("description", layout.encode(entity_type.description, 1)))
-        return Raw(layout.obj(top))
+            top.append(layout.member("description", layout.encode(entity_type.description, RAW_LEVEL + 1)))
+        return Raw(layout.obj(top, RAW_LEVEL))
 
     def _request_schema(self, entity_set: EntitySet, entity_type: EntityType, purpose: str) -> dict[str, str]:
         members = self._members
@@ -236,7 +279,7 @@ class _RawBuilder(_Builder):
         shell = self._shells.get((name, description))
         layout = self.layout
         if shell is None:
-            encoded = layout.encode(_Builder._enum_list_parameter(name, [], description))
+            encoded = layout.encode(_Builder._enum_list_parameter(name, [], description), RAW_LEVEL)
             head, _, tail = encoded.partition(layout.member("enum", "[]"))
             level = len(head.rpartition("\n")[2]) // layout.indent if layout.indent else 0  # the key's
             shell = self._shells[(name, description)] = (head + layout.member("enum", ""), tail, level)
@@ -267,7 +310,7 @@ class _RawBuilder(_Builder):
             scratch = _Builder(self.model, self.dialect)  # takes the stand-ins' components
             made = make(scratch, stand_in_set, stand_in_type, *args) if entity_type is not None else make(
                 scratch, stand_in_set)
-            template = self._templates[key] = self.layout.encode(made)
+            template = self._templates[key] = self.layout.encode(made, RAW_LEVEL)
         encoded = template.replace(_SET, _string(entity_set.name)[1:-1])
         if entity_type is not None:
             encoded = encoded.replace(_TYPE, _string(entity_type.full_name)[1:-1])
@@ -309,15 +352,15 @@ class _RawBuilder(_Builder):
         layout = self.layout
         parts = [member[3] for member in chosen]
         if bind:
-            parts.extend(layout.member(k, layout.encode(v, 2))
+            parts.extend(layout.member(k, layout.encode(v, RAW_LEVEL + 2))
                          for k, v in self._bind_properties(entity_set, entity_type).items())
         if self.dialect.name == "fno":
-            parts.append(layout.member("@odata.type", layout.encode(
-                {"type": "string", "enum": [f"#{entity_type.full_name}"]}, 2)))
+            parts.append(layout.member("@odata.type", self._stamped(
+                "odata.type", lambda name: {"type": "string", "enum": [f"#{name}"]}, entity_type.full_name)))
         return Raw(layout.obj([layout.member("type", '"object"'),
                                layout.member("title", _string(f"{entity_type.full_name} ({purpose})")),
-                               layout.member("properties", layout.obj(parts, 1)),
-                               layout.member("additionalProperties", "false")]))
+                               layout.member("properties", layout.obj(parts, RAW_LEVEL + 1)),
+                               layout.member("additionalProperties", "false")], RAW_LEVEL))
 
 
 def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[str], server_url: str | None,

@@ -1,7 +1,7 @@
 """CSDL -> OpenAPI on an F&O-sized `$metadata` (>= 28 MB): harness.metadata next to npm `odata-openapi`.
 
-`harness metadata openapi FILE` (all sets) reads the compact model (:mod:`harness.metadata.compact`)
-and streams the document; ``--select`` reads only what the selection needs
+`harness metadata openapi FILE` (all sets, with `--indent 0` and with the default `--indent 2`) reads the
+compact model (:mod:`harness.metadata.compact`) and streams the document; ``--select`` reads only what the selection needs
 (:mod:`harness.metadata.lazy`). A deterministic F&O-like document is generated into a temp dir (namespace
 Microsoft.Dynamics.DataEntities, thousands of entity types with `dataAreaId` composite keys,
 EnumTypes, navigation properties with referential constraints, bound actions). Each measured
@@ -73,10 +73,10 @@ if mode == "parse":  # the full model (diff, contract tests)
 elif mode == "compact":  # the model an all-sets conversion reads
     model, paths = read_compact(source), 0
     assert model is not None, "the compact reading fell back to parse_csdl"
-elif mode == "all":  # what `harness metadata openapi FILE --indent 0 --out F` does
+elif mode in ("all", "all-indented"):  # `harness metadata openapi FILE --indent 0 --out F` / the default --indent 2
     model = load_model(source)
     with open(target, "w", encoding="utf-8") as handle:
-        paths = write_openapi(model, dialect, "all", None, handle)
+        paths = write_openapi(model, dialect, "all", None, handle, indent=2 if mode == "all-indented" else None)
 else:  # `--select NAME`: only what the set needs is parsed
     model, names, _ = load_selection(source, [mode])
     with open(target, "w", encoding="utf-8") as handle:
@@ -274,9 +274,12 @@ def compare(csdl: Path, dialect: str, one: str, workdir: Path, cli: Path | None,
     _report("parse only (compact model, read_compact)", compact_only, None)
     ours_all = measure([*ours_cmd, str(workdir / f"{stem}_ours_all.json"), "all", dialect], args.timeout, REPO)
     _report("all entity sets (streamed, compact)", ours_all, workdir / f"{stem}_ours_all.json")
+    ours_indented = measure([*ours_cmd, str(workdir / f"{stem}_ours_all2.json"), "all-indented", dialect],
+                            args.timeout, REPO)
+    _report("all entity sets (streamed, --indent 2)", ours_indented, workdir / f"{stem}_ours_all2.json")
     ours_one = measure([*ours_cmd, str(workdir / f"{stem}_ours_one.json"), one, dialect], args.timeout, REPO)
     _report(f"{one} only (--select: selective parse)", ours_one, workdir / f"{stem}_ours_one.json")
-    peer_all = peer_one = None
+    peer_all = peer_one = peer_pretty = None
     if cli is not None:
         node = [shutil.which("node") or "node", f"--max-old-space-size={args.peer_heap_mb}", str(cli)]
         print(f"odata-openapi3 ({PEER_PACKAGE}) on {csdl.name}:")
@@ -288,11 +291,16 @@ def compare(csdl: Path, dialect: str, one: str, workdir: Path, cli: Path | None,
         peer_all = measure([*node, "--skipBatchPath", "-t", str(workdir / f"{stem}_peer_all.json"), str(csdl)],
                            args.timeout, workdir)
         _report("convert all (--skipBatchPath)", peer_all, workdir / f"{stem}_peer_all.json")
+        peer_pretty = measure([*node, "--skipBatchPath", "--pretty", "-t", str(workdir / f"{stem}_peer_all4.json"),
+                               str(csdl)], args.timeout, workdir)
+        _report("convert all (--skipBatchPath --pretty)", peer_pretty, workdir / f"{stem}_peer_all4.json")
         peer_one = measure([*node, "--skipBatchPath", "-k", one, "-t", str(workdir / f"{stem}_peer_one.json"),
                             str(csdl)], args.timeout, workdir)
         _report(f"convert {one} only (-k)", peer_one, workdir / f"{stem}_peer_one.json")
     print(f"Ratios on {csdl.name} (> 1 means ours is faster / smaller):")
     _ratio(ours_all, peer_all, "all entity sets")
+    _ratio(ours_indented, peer_all, "all, ours --indent 2 (the CLI default) vs peer compact")
+    _ratio(ours_indented, peer_pretty, "all, ours --indent 2 vs peer --pretty (indent 4)")
     _ratio(ours_one, peer_one, f"{one} only")
     if ours_one["code"] == 0 and ours_all["code"] == 0:
         print(f"  one set / all sets (ours): {ours_one['seconds'] / ours_all['seconds']:.2f} of the time; "

@@ -215,11 +215,15 @@ class _RawBuilder(_Builder):
         if "@" in "".join(properties) or any(name in properties for name in entity_type.navigation_properties):
             self._members = None
         else:
-            by_id, members, colon = self._json_by_id, [], self.layout.colon
-            for name, prop in properties.items():
-                encoded = by_id.get(id(prop)) or self._encoded(prop)
-                members.append((name, encoded[1], encoded[2], _string(name) + colon + encoded[0]))
-            self._members = members
+            # in C where it can be (map, zip): this runs once per property of every set
+            names, props = tuple(properties), tuple(properties.values())
+            encoded = list(map(self._json_by_id.get, map(id, props)))
+            if None in encoded:
+                encoded = [known or self._encoded(prop) for known, prop in zip(encoded, props, strict=True)]
+            colon = self.layout.colon
+            self._members = list(zip(names, [e[1] for e in encoded], [e[2] for e in encoded],
+                                     [key + colon + e[0] for key, e in zip(map(_string, names), encoded, strict=True)],
+                                     strict=True))
         super().add_entity_set(entity_set)
         self._members = None
 

@@ -148,7 +148,7 @@ def openapi_command(source: str, dialect: str | None, entity_sets: str | None, o
     if dialect is None:
         assert root is not None
         dialect = CHOICES[list(BY_ROOT).index(root)]
-    indent = indent or None  # 0: compact (and several times faster to encode)
+    indent = indent or None  # 0: compact
     if out in (None, "-"):
         paths = write_openapi(model, dialect, selected, server_url, sys.stdout, operation_imports=imports,
                               indent=indent)
@@ -248,7 +248,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     openapi.add_argument("--server-url", default=None, help="the servers[] URL (default: the dialect's example)")
     openapi.add_argument("--out", default=None, metavar="FILE", help="write here (default: stdout)")
     openapi.add_argument("--indent", type=int, default=2, metavar="N",
-                         help="JSON indentation (default 2; 0 = compact, much faster for whole F&O documents)")
+                         help="JSON indentation, laid out as json.dumps(indent=N) writes it (default 2; 0 = compact)")
     openapi.add_argument("--env-file", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     check = actions.add_parser(
         "check-cassettes", help="check recorded responses against the stored $metadata (offline)",

@@ -14,6 +14,9 @@ stay :class:`~harness.metadata.openapi._Builder`'s.
 
 The document is the same as ``to_openapi``'s (equal once parsed; tests compare them); only the key
 order differs (``paths`` before ``tags``; components in the order they were made rather than sorted).
+The text is byte for byte what ``json.dumps`` writes for that document, compact or with ``indent=N``
+(:class:`Layout`: the templates and encoded schemas are made in the indented layout too, so
+indenting costs little more than the larger output).
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -33,8 +36,83 @@ ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 SUPPORTED_FUNCTIONS = {"contains", "startswith", "endswith"}
 
 
+# ---------------------------------------------------------------------- parse once per shape
+# Clients send the same filter with other values (``accountnumber eq 'B-000123'``, then 'B-000124'),
+# and sly's lexer and LALR parser were a third of such a request's time. A filter's *shape* is its
+# text with every plain string literal replaced by a numbered placeholder; the tree of a shape is
+# parsed once, and a request's tree is that tree with its own strings put back. A string literal
+# cannot change how the rest of the text is tokenised or parsed (sly sees one STRING token whatever
+# is between the quotes), so the result is the tree a fresh parse would give. Prefixed literals
+# (``duration'P1D'``, ``geography'…'``) stay in the shape as they are. A shape that fails to parse
+# is never cached: the original text is parsed again so the error names the caller's own text.
+_QUOTED = re.compile(r"([\w.]*)'((?:[^']|'')*)'")
+_SHAPES_MAX = 1024
+_shapes: OrderedDict[str, ast._Node] = OrderedDict()
+_shapes_lock = threading.Lock()
+
+
+def _placeholder(index: int) -> str:
+    return f"\x00{index}\x00"  # NUL never reaches a parsed filter from a URL's text unescaped as a string
+
+
+def filter_shape(text: str) -> tuple[str, dict[str, str]]:
+    """The text with plain string literals as placeholders, and each placeholder's value (unescaped)."""
+    values: dict[str, str] = {}
+
+    def swap(match: re.Match) -> str:
+        if match.group(1):  # a prefixed literal (duration'…') or a name glued to a quote: keep it
+            return match.group(0)
+        marker = _placeholder(len(values))
+        values[marker] = match.group(2).replace("''", "'")
+        return f"'{marker}'"
+
+    return _QUOTED.sub(swap, text), values
+
+
+def _put_back(node, values: dict[str, str]):
+    """``node`` with placeholder strings replaced by their values (unchanged subtrees are shared)."""
+    if isinstance(node, ast.String):
+        return ast.String(values[node.val]) if node.val in values else node
+    if isinstance(node, list):
+        items = [_put_back(n, values) for n in node]
+        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+    if isinstance(node, ast._Node):  # literals too: ast.List holds the strings of ``in (…)``
+        changes = {}
+        for name in node.__dataclass_fields__:
+            value = getattr(node, name)
+            if isinstance(value, ast._Node | list):
+                replaced = _put_back(value, values)
+                if replaced is not value:
+                    changes[name] = replaced
+        return dataclasses.replace(node, **changes) if changes else node
+    return node
+
+
 def parse_filter(text: str) -> ast._Node:
-    """Parse ``$filter`` text, turning parser failures into the service's syntax errors."""
+    """Parse ``$filter`` text, turning parser failures into the service's syntax errors.
+
+    Trees are cached by the filter's shape (see :func:`filter_shape`), bounded, shared by threads.
+    """
+    if text.count("'") % 2 or "\x00" in text:
+        return _parse(text)
+    shape, values = filter_shape(text)
+    with _shapes_lock:
+        tree = _shapes.get(shape)
+        if tree is not None:
+            _shapes.move_to_end(shape)
+    if tree is None:
+        try:
+            tree = _parse(shape)
+        except ODataProblem:
+            return _parse(text)  # the caller's own text in the message (and its own error, if any)
+        with _shapes_lock:
+            _shapes[shape] = tree
+            if len(_shapes) > _SHAPES_MAX:
+                _shapes.popitem(last=False)
+    return _put_back(tree, values) if values else tree
+
+
+def _parse(text: str) -> ast._Node:
     if text.count("'") % 2:
         position = text.rfind("'")
         raise syntax_error(f"There is an unterminated literal at position {position} in '{text}'.")

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
 
 from simulator.odata.context import RequestContext
 from simulator.odata.dialect import Dialect
@@ -34,6 +35,11 @@ class EntityWork:
         self.store = store
         self.prefix = prefix
         self.dialect = dialect
+        # Built once per shape and reused (a request used to rebuild them): statements that find a
+        # row by column values, with bound parameters, by (set, ((column, value type), ...)); the
+        # properties a rendering writes, by (set, $select, always-selected names).
+        self._finders: dict[tuple, sa.Select] = {}
+        self._rendered: dict[tuple, list] = {}
 
     # ------------------------------------------------------------------ units of work
     @contextmanager
@@ -71,12 +77,31 @@ class EntityWork:
 
     def find(self, conn, entity_set: EntitySet, values: dict, ctx: RequestContext | None = None) -> dict | None:
         table = self.table(entity_set.name)
-        clause = sa.and_(*[table.c[k] == v for k, v in values.items()])
         scope = self.dialect.scope_clause(entity_set, table, ctx) if ctx is not None else None
+        if any(v is None for v in values.values()):  # ``IS NULL``: not a shape worth keeping
+            clause = sa.and_(*[table.c[k] == v for k, v in values.items()])
+            statement, params = sa.select(table).where(clause), {}
+        else:
+            statement, params = self._finder(entity_set.name, table, values)
         if scope is not None:
-            clause = sa.and_(clause, scope)
-        row = conn.execute(sa.select(table).where(clause)).first()
+            statement = statement.where(scope)
+        row = conn.execute(statement, params).first()
         return self.row_dict(row) if row else None
+
+    def _finder(self, set_name: str, table: sa.Table, values: dict) -> tuple[sa.Select, dict]:
+        """``SELECT … WHERE k1 = :find_0 AND …`` for these columns and value types, and its parameters.
+
+        Each parameter gets the type SQLAlchemy gives a literal compared with the column
+        (``coerce_compared_value``), so the cached statement binds values as ``column == value`` did.
+        """
+        shape = (set_name, *((name, type(value)) for name, value in values.items()))
+        statement = self._finders.get(shape)
+        if statement is None:
+            statement = sa.select(table).where(sa.and_(*[
+                table.c[name] == sa.bindparam(f"find_{i}", type_=table.c[name].type.coerce_compared_value(
+                    operators.eq, value)) for i, (name, value) in enumerate(values.items())]))
+            self._finders[shape] = statement
+        return statement, {f"find_{i}": value for i, value in enumerate(values.values())}
 
     # ------------------------------------------------------------------ reads
     def where_clause(self, ctx: RequestContext, entity_set: EntitySet, table, opts: QueryOptions,
@@ -122,14 +147,8 @@ class EntityWork:
     # ------------------------------------------------------------------ rendering
     def render(self, conn, ctx: RequestContext, entity_set: EntitySet, row: dict, select: list[str] | None,
                expand: list[ExpandItem], include, nested: bool = False) -> dict:
-        et = entity_set.type
         out: dict = {"@odata.etag": self.dialect.row_etag(entity_set, row)}
-        names = [p.name for p in et.properties]
-        if select is not None:
-            chosen = set(select) | set(et.key) | self.dialect.always_selected(entity_set, select)
-            names = [n for n in names if n in chosen]
-        for name in names:
-            prop = et.prop(name)
+        for name, prop in self.rendered_properties(entity_set, select):
             value = to_json(row.get(name), prop)
             if include:
                 for ann, ann_value in self.dialect.annotations(entity_set, prop, value, row, conn, self).items():
@@ -139,6 +158,20 @@ class EntityWork:
         for item in expand:
             out.update(self.render_expand(conn, ctx, entity_set, row, item, include))
         return out
+
+    def rendered_properties(self, entity_set: EntitySet, select: list[str] | None) -> list:
+        """``(name, property)`` in declaration order for a ``$select`` (None: all), built once per shape."""
+        et = entity_set.type
+        always = frozenset(self.dialect.always_selected(entity_set, select)) if select is not None else None
+        shape = (entity_set.name, id(et), len(et.properties), tuple(select) if select is not None else None, always)
+        chosen = self._rendered.get(shape)
+        if chosen is None:
+            wanted = None if select is None else set(select) | set(et.key) | always
+            chosen = [(p.name, p) for p in et.properties if wanted is None or p.name in wanted]
+            if len(self._rendered) >= 4096:  # any number of $select lists can arrive: stay bounded
+                self._rendered.clear()
+            self._rendered[shape] = chosen
+        return chosen
 
     def render_expand(self, conn, ctx: RequestContext, entity_set: EntitySet, row: dict, item: ExpandItem,
                       include) -> dict:

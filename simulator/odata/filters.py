@@ -69,23 +69,38 @@ def filter_shape(text: str) -> tuple[str, dict[str, str]]:
     return _QUOTED.sub(swap, text), values
 
 
-def _put_back(node, values: dict[str, str]):
-    """``node`` with placeholder strings replaced by their values (unchanged subtrees are shared)."""
-    if isinstance(node, ast.String):
-        return ast.String(values[node.val]) if node.val in values else node
-    if isinstance(node, list):
-        items = [_put_back(n, values) for n in node]
-        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
-    if isinstance(node, ast._Node):  # literals too: ast.List holds the strings of ``in (…)``
-        changes = {}
-        for name in node.__dataclass_fields__:
-            value = getattr(node, name)
-            if isinstance(value, ast._Node | list):
-                replaced = _put_back(value, values)
-                if replaced is not value:
-                    changes[name] = replaced
-        return dataclasses.replace(node, **changes) if changes else node
-    return node
+def _put_back(tree, values: dict[str, str]):
+    """``tree`` with placeholder strings replaced by their values (unchanged subtrees are shared).
+
+    Iterative: an ``or`` chain of a thousand terms is a tree a thousand levels deep.
+    """
+    done: dict[int, object] = {}
+    stack: list[tuple[object, bool]] = [(tree, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in done:
+            continue
+        if isinstance(node, ast.String):
+            done[id(node)] = ast.String(values[node.val]) if node.val in values else node
+        elif isinstance(node, list):
+            if not children_done:
+                stack.append((node, True))
+                stack.extend((child, False) for child in node)
+                continue
+            items = [done[id(child)] for child in node]
+            done[id(node)] = items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+        elif isinstance(node, ast._Node):  # literals too: ast.List holds the strings of ``in (…)``
+            fields = [(name, value) for name in node.__dataclass_fields__
+                      if isinstance(value := getattr(node, name), ast._Node | list)]
+            if not children_done:
+                stack.append((node, True))
+                stack.extend((value, False) for _, value in fields)
+                continue
+            changes = {name: done[id(value)] for name, value in fields if done[id(value)] is not value}
+            done[id(node)] = dataclasses.replace(node, **changes) if changes else node
+        else:
+            done[id(node)] = node
+    return done[id(tree)]
 
 
 def parse_filter(text: str) -> ast._Node:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from simulator.odata import filters
 from simulator.odata.errors import ODataProblem
+from simulator.odata.filter_limits import flat_chain
 
 SETTINGS = settings(max_examples=300, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -89,3 +90,13 @@ def test_any_string_values_give_the_fresh_parse(template, first, second):
 
     text = template.format(quoted(first), quoted(second))
     assert _cached(text) == _fresh(text)
+
+
+def test_a_thousand_term_chain_gets_its_strings_back():
+    """An ``or`` chain parses to a tree as deep as it is long: putting strings back must not recurse."""
+    text = " or ".join(f"name eq 'n{i}'" for i in range(1500))
+    terms = flat_chain(filters.parse_filter(text))  # (== on the trees themselves would recurse)
+    assert terms == flat_chain(filters._parse(text)) and len(terms) == 1500
+    again = text.replace("'n7'", "'other'")
+    assert flat_chain(filters.parse_filter(again)) == flat_chain(filters._parse(again))
+    assert flat_chain(filters.parse_filter(again))[7].right.val == "other"

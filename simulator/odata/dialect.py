@@ -36,6 +36,9 @@ class Dialect:
     require_if_match = False
     expand_limit = 15
     paging_by_skip = False  # nextLink carries $skip (F&O) instead of a $skiptoken
+    # Keep each $filter shape's SQL with its strings as parameters (simulator/odata/work.py); only for a
+    # dialect whose compare hook and preprocessing never look inside string literals.
+    filter_plans = False
 
     # ------------------------------------------------------------------ responses
     def common_headers(self, ctx: RequestContext) -> dict[str, str]:

@@ -9,6 +9,7 @@ collection navigation as ``EXISTS``, GUIDs stored in lower case, date-times in I
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import re
 import threading
@@ -20,6 +21,8 @@ from odata_query import ast
 from odata_query import exceptions as oq_exc
 from odata_query.grammar import ODataLexer, ODataParser
 from odata_query.sqlalchemy.core import AstToSqlAlchemyCoreVisitor
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from simulator.odata import filter_limits
 from simulator.odata.edm import format_datetime
@@ -321,7 +324,11 @@ def compile_filter(text: str, model: EntityModel, entity_set: EntitySet, table: 
                    preprocess: Callable[[str], str] | None = None) -> sa.ColumnElement:
     if preprocess is not None:
         text = preprocess(text)
-    tree = parse_filter(text)
+    return compile_tree(parse_filter(text), model, entity_set, table, table_for, compare_hook)
+
+
+def compile_tree(tree, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,
+                 table_for: Callable[[str], sa.Table], compare_hook: Callable | None = None) -> sa.ColumnElement:
     compiler = FilterCompiler(model, entity_set, table, table_for, compare_hook)
     try:
         return compiler.visit(tree)
@@ -333,3 +340,55 @@ def compile_filter(text: str, model: EntityModel, entity_set: EntitySet, table: 
         raise syntax_error(f"The query specified in the URI is not valid: {exc}.") from None
     except RecursionError:  # a shape check_depth does not foresee; never a 500
         raise filter_limits.too_deep() from None
+
+
+# ---------------------------------------------------------------------- SQL once per shape
+# A shape's SQL with its strings as bound parameters, when compiling does not look at the strings.
+# The shape is compiled with probe strings that any rewriting would change (capitals, wildcards, LIKE
+# characters, spaces): if every probe comes out as exactly one bound value, untouched, the strings
+# only ever travel as parameters and the clause is kept with named parameters for them. Anything
+# else (a GUID column lower-cases its value, a LIKE pattern built around it, a dialect hook reading
+# it) answers None and such filters are compiled per request as before.
+_PROBE = "\x00Pr *%_-[{0}]\x00"
+_plans = itertools.count()
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def plan_filter(shape: str, strings: int, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,
+                table_for: Callable[[str], sa.Table], compare_hook: Callable | None = None):
+    """``(clause, names)`` for a filter shape (see :func:`filter_shape`), or None when it cannot be kept.
+
+    ``names[i]`` is the bound parameter that carries the shape's i-th string. Raises the service's
+    problem when the shape itself is invalid (the caller re-compiles the real text for the message).
+    """
+    probes = {_PROBE.format(i): i for i in range(strings)}
+    tree = _put_back(parse_filter(shape), {_placeholder(i): probe for probe, i in probes.items()})
+    clause = compile_tree(tree, model, entity_set, table, table_for, compare_hook)
+    plan = next(_plans)
+    names = [f"filter_{plan}_{i}" for i in range(strings)]
+    seen: set[int] = set()
+
+    def swap(element):
+        if isinstance(element, BindParameter) and isinstance(element.value, str) and "\x00" in element.value:
+            index = probes.get(element.value)
+            if index is None:
+                raise _NotPlain
+            seen.add(index)
+            return sa.bindparam(names[index], type_=element.type)
+        return None
+
+    try:
+        kept = visitors.replacement_traverse(clause, {}, swap)
+    except _NotPlain:
+        return None
+    if seen != set(range(strings)):
+        return None
+    for element in visitors.iterate(kept):
+        if isinstance(element, BindParameter) and isinstance(element.value, str) and "\x00" in element.value:
+            return None
+    if "\x00" in str(kept.compile()):
+        return None
+    return kept, names

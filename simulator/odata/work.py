@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -19,12 +20,20 @@ from sqlalchemy.sql import operators
 from simulator.odata.context import RequestContext
 from simulator.odata.dialect import Dialect
 from simulator.odata.edm import CoercionError, coerce, to_json
-from simulator.odata.errors import syntax_error
-from simulator.odata.filters import compile_filter
+from simulator.odata.errors import ODataProblem, syntax_error
+from simulator.odata.filters import compile_filter, filter_shape, plan_filter
 from simulator.odata.model import EntityModel, EntitySet
 from simulator.odata.options import ExpandItem, QueryOptions
 from simulator.odata.paths import parse_key, split_path
 from simulator.odata.store import VERSION_COLUMN, Store
+
+
+@dataclass(frozen=True)
+class Where:
+    """The conditions of a read and the values of the parameters a kept ``$filter`` plan left open."""
+
+    clause: sa.ColumnElement | None
+    params: dict = field(default_factory=dict)
 
 
 class EntityWork:
@@ -40,6 +49,7 @@ class EntityWork:
         # properties a rendering writes, by (set, $select, always-selected names).
         self._finders: dict[tuple, sa.Select] = {}
         self._rendered: dict[tuple, list] = {}
+        self._filters: dict[tuple, tuple | None] = {}  # (set, $filter shape) -> (clause, names) or None
 
     # ------------------------------------------------------------------ units of work
     @contextmanager
@@ -105,18 +115,40 @@ class EntityWork:
 
     # ------------------------------------------------------------------ reads
     def where_clause(self, ctx: RequestContext, entity_set: EntitySet, table, opts: QueryOptions,
-                     link: dict | tuple | None = None):
-        clauses = []
+                     link: dict | tuple | None = None) -> Where:
+        clauses, params = [], {}
         if link is not None:
             clauses += self.link_clauses(table, link)
         scope = self.dialect.scope_clause(entity_set, table, ctx)
         if scope is not None:
             clauses.append(scope)
         if opts.filter:
-            clauses.append(compile_filter(opts.filter, self.model, entity_set, table, self.table,
-                                          self.dialect.compare_hook(),
-                                          self.dialect.preprocess_filter))
-        return sa.and_(*clauses) if clauses else None
+            clause, params = self.filter_clause(entity_set, table, opts.filter)
+            clauses.append(clause)
+        return Where(sa.and_(*clauses) if clauses else None, params)
+
+    def filter_clause(self, entity_set: EntitySet, table, text: str) -> tuple[sa.ColumnElement, dict]:
+        """``$filter`` as SQL and its parameters: the shape's clause kept with its strings as parameters
+        when the dialect allows (:func:`~simulator.odata.filters.plan_filter`), else compiled for this text."""
+        hook = self.dialect.compare_hook()
+        original, text = text, self.dialect.preprocess_filter(text)  # (once: it may note query functions)
+        if not self.dialect.filter_plans or text != original or "\x00" in text or text.count("'") % 2:
+            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}
+        shape, values = filter_shape(text)
+        key = (entity_set.name, shape)
+        plan = self._filters.get(key, self)  # (self: not planned yet)
+        if plan is self:
+            try:
+                plan = plan_filter(shape, len(values), self.model, entity_set, table, self.table, hook)
+            except ODataProblem:
+                plan = None  # the message must name the caller's text: compiled below
+            if len(self._filters) >= 1024:
+                self._filters.clear()
+            self._filters[key] = plan
+        if plan is None:
+            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}
+        clause, names = plan
+        return clause, dict(zip(names, values.values(), strict=True))
 
     @staticmethod
     def ordered(select, table, entity_set: EntitySet, opts: QueryOptions):
@@ -124,21 +156,21 @@ class EntityWork:
         order += [table.c[k].asc() for k in (*entity_set.default_order, *entity_set.type.key)]
         return select.order_by(*order)
 
-    def select_rows(self, conn, entity_set: EntitySet, where, opts: QueryOptions, limit: int,
+    def select_rows(self, conn, entity_set: EntitySet, where: Where, opts: QueryOptions, limit: int,
                     offset: int) -> list[dict]:
         """Up to ``limit`` rows in the query's order from ``offset``."""
         table = self.table(entity_set.name)
         select = sa.select(table)
-        if where is not None:
-            select = select.where(where)
+        if where.clause is not None:
+            select = select.where(where.clause)
         return [self.row_dict(r) for r in conn.execute(
-            self.ordered(select, table, entity_set, opts).limit(limit).offset(offset))]
+            self.ordered(select, table, entity_set, opts).limit(limit).offset(offset), where.params)]
 
-    def count_rows(self, conn, entity_set: EntitySet, where) -> int:
+    def count_rows(self, conn, entity_set: EntitySet, where: Where) -> int:
         select = sa.select(sa.func.count()).select_from(self.table(entity_set.name))
-        if where is not None:
-            select = select.where(where)
-        return conn.execute(select).scalar_one()
+        if where.clause is not None:
+            select = select.where(where.clause)
+        return conn.execute(select, where.params).scalar_one()
 
     def linked_rows(self, conn, target: EntitySet, column: str, value) -> list[dict]:
         table = self.table(target.name)

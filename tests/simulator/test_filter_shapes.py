@@ -10,6 +10,7 @@ the placeholder text would fail them.
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +101,84 @@ def test_a_thousand_term_chain_gets_its_strings_back():
     again = text.replace("'n7'", "'other'")
     assert flat_chain(filters.parse_filter(again)) == flat_chain(filters._parse(again))
     assert flat_chain(filters.parse_filter(again))[7].right.val == "other"
+
+
+# ---------------------------------------------------------------- SQL kept per shape (unit of work)
+@pytest.fixture(scope="module")
+def dataverse():
+    from simulator.config import SimConfig
+    from simulator.dataverse.app import build_dataverse_app
+    from simulator.keys import SigningKey
+
+    app, store = build_dataverse_app(SimConfig(), SigningKey())
+    yield app.state.service
+    store.close()
+
+
+def _sql(service, clause, params: dict) -> tuple[str, list]:
+    """The SQL text and positional values SQLite would get for ``SELECT … WHERE clause``."""
+    compiled = sa.select(service.table("accounts")).where(clause).compile(service.store.engine)
+    values = compiled.construct_params(params)
+    return compiled.string, [values[name] for name in compiled.positiontup]
+
+
+PLAIN = [
+    "accountnumber eq 'B-000123' and numberofemployees ge 0",
+    "name eq 'it''s' or contains(name,'50%_off*') or startswith(name,'A')",
+    "name in ('a','B','c') and not endswith(name,' x')",
+    "primarycontactid/fullname eq 'Yvonne McKay (sample)'",
+    "contact_customer_accounts/any(c:c/fullname eq 'Susanna Stubberod (sample)')",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_a_kept_plan_binds_the_same_sql_and_values_as_compiling_the_text(dataverse, text):
+    work, accounts = dataverse.work, dataverse.model.entity_set("accounts")
+    table = dataverse.table("accounts")
+    fresh = filters.compile_filter(text, dataverse.model, accounts, table, work.table)
+    for _ in range(2):  # planned, then from the cache
+        clause, params = work.filter_clause(accounts, table, text)
+        assert params, "the plan was not kept"
+        assert _sql(dataverse, clause, params) == _sql(dataverse, fresh, {})
+    other = text.replace("'", "'Z", 1)  # same shape, another first string
+    clause, params = work.filter_clause(accounts, table, other)
+    assert _sql(dataverse, clause, params) == _sql(dataverse, filters.compile_filter(
+        other, dataverse.model, accounts, table, work.table), {})
+
+
+@pytest.mark.parametrize("text", [
+    "accountid eq 'ABCDEF00-0000-0000-0000-000000000000'",  # GUIDs are lower-cased: the string is rewritten
+    "Microsoft.Dynamics.CRM.On(PropertyName='createdon',PropertyValue='2024-01-01')",  # query functions
+])
+def test_filters_that_read_their_strings_are_compiled_per_request(dataverse, text):
+    work, accounts = dataverse.work, dataverse.model.entity_set("accounts")
+    table = dataverse.table("accounts")
+    clause, params = work.filter_clause(accounts, table, text)
+    assert params == {}
+    if "accountid" in text:
+        assert _sql(dataverse, clause, {})[1] == ["abcdef00-0000-0000-0000-000000000000"]
+
+
+def test_a_bad_filter_shape_still_names_the_callers_text(dataverse):
+    work, accounts = dataverse.work, dataverse.model.entity_set("accounts")
+    with pytest.raises(ODataProblem) as caught:
+        work.filter_clause(accounts, dataverse.table("accounts"), "nosuchcolumn eq 'visible-value'")
+    assert "\x00" not in caught.value.message
+    with pytest.raises(ODataProblem) as again:  # the failed plan is remembered, the answer is the same
+        work.filter_clause(accounts, dataverse.table("accounts"), "nosuchcolumn eq 'visible-value'")
+    assert again.value.message == caught.value.message
+
+
+def test_one_shape_many_values_over_http(crm_http, crm_root):
+    """The same shape with other strings finds other rows (the kept plan is not stuck on the first)."""
+    names = [f"zz-shape-{i}" for i in range(3)]
+    for name in names:
+        assert crm_http.post(f"{crm_root}/accounts", json={"name": name}).status_code == 204
+    try:
+        for name in names:
+            reply = crm_http.get(f"{crm_root}/accounts?$select=name&$filter=name eq '{name}'")
+            assert [row["name"] for row in reply.json()["value"]] == [name]
+    finally:
+        for name in names:
+            for row in crm_http.get(f"{crm_root}/accounts?$select=accountid&$filter=name eq '{name}'").json()["value"]:
+                crm_http.delete(f"{crm_root}/accounts({row['accountid']})")

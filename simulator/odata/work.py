@@ -34,6 +34,7 @@ class Where:
 
     clause: sa.ColumnElement | None
     params: dict = field(default_factory=dict)
+    shape: tuple | None = None  # set when ``clause`` is the same object for every request of this shape
 
 
 class EntityWork:
@@ -50,6 +51,7 @@ class EntityWork:
         self._finders: dict[tuple, sa.Select] = {}
         self._rendered: dict[tuple, list] = {}
         self._filters: dict[tuple, tuple | None] = {}  # (set, $filter shape) -> (clause, names) or None
+        self._selects: dict[tuple, sa.Select] = {}  # (set, Where.shape, $orderby) -> SELECT … LIMIT :n OFFSET :m
 
     # ------------------------------------------------------------------ units of work
     @contextmanager
@@ -123,17 +125,22 @@ class EntityWork:
         if scope is not None:
             clauses.append(scope)
         if opts.filter:
-            clause, params = self.filter_clause(entity_set, table, opts.filter)
+            clause, params, kept = self.filter_clause(entity_set, table, opts.filter)
+            if not clauses and kept:  # a kept plan alone: the same clause object every time
+                return Where(clause, params, ("filter", id(clause)))
             clauses.append(clause)
-        return Where(sa.and_(*clauses) if clauses else None, params)
+        if not clauses:
+            return Where(None, {}, ("all",))
+        return Where(sa.and_(*clauses), params)
 
-    def filter_clause(self, entity_set: EntitySet, table, text: str) -> tuple[sa.ColumnElement, dict]:
-        """``$filter`` as SQL and its parameters: the shape's clause kept with its strings as parameters
-        when the dialect allows (:func:`~simulator.odata.filters.plan_filter`), else compiled for this text."""
+    def filter_clause(self, entity_set: EntitySet, table, text: str) -> tuple[sa.ColumnElement, dict, bool]:
+        """``$filter`` as SQL, its parameters and whether the clause is a kept plan: the shape's clause with
+        its strings as parameters when the dialect allows (:func:`~simulator.odata.filters.plan_filter`),
+        else compiled for this text."""
         hook = self.dialect.compare_hook()
         original, text = text, self.dialect.preprocess_filter(text)  # (once: it may note query functions)
         if not self.dialect.filter_plans or text != original or "\x00" in text or text.count("'") % 2:
-            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}
+            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}, False
         shape, values = filter_shape(text)
         key = (entity_set.name, shape)
         plan = self._filters.get(key, self)  # (self: not planned yet)
@@ -146,9 +153,9 @@ class EntityWork:
                 self._filters.clear()
             self._filters[key] = plan
         if plan is None:
-            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}
+            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}, False
         clause, names = plan
-        return clause, dict(zip(names, values.values(), strict=True))
+        return clause, dict(zip(names, values.values(), strict=True)), True
 
     @staticmethod
     def ordered(select, table, entity_set: EntitySet, opts: QueryOptions):
@@ -160,11 +167,24 @@ class EntityWork:
                     offset: int) -> list[dict]:
         """Up to ``limit`` rows in the query's order from ``offset``."""
         table = self.table(entity_set.name)
-        select = sa.select(table)
-        if where.clause is not None:
-            select = select.where(where.clause)
-        return [self.row_dict(r) for r in conn.execute(
-            self.ordered(select, table, entity_set, opts).limit(limit).offset(offset), where.params)]
+        if where.shape is None:
+            select = sa.select(table)
+            if where.clause is not None:
+                select = select.where(where.clause)
+            statement, params = self.ordered(select, table, entity_set, opts).limit(limit).offset(offset), where.params
+        else:  # one statement per shape, its limit and offset bound too (built and keyed once)
+            shape = (entity_set.name, where.shape, tuple(opts.orderby))
+            statement = self._selects.get(shape)
+            if statement is None:
+                select = sa.select(table) if where.clause is None else sa.select(table).where(where.clause)
+                statement = self.ordered(select, table, entity_set, opts) \
+                    .limit(sa.bindparam("page_limit", type_=sa.Integer())) \
+                    .offset(sa.bindparam("page_offset", type_=sa.Integer()))
+                if len(self._selects) >= 1024:
+                    self._selects.clear()
+                self._selects[shape] = statement
+            params = {**where.params, "page_limit": limit, "page_offset": offset}
+        return [self.row_dict(r) for r in conn.execute(statement, params)]
 
     def count_rows(self, conn, entity_set: EntitySet, where: Where) -> int:
         select = sa.select(sa.func.count()).select_from(self.table(entity_set.name))

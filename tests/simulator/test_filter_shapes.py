@@ -137,11 +137,11 @@ def test_a_kept_plan_binds_the_same_sql_and_values_as_compiling_the_text(dataver
     table = dataverse.table("accounts")
     fresh = filters.compile_filter(text, dataverse.model, accounts, table, work.table)
     for _ in range(2):  # planned, then from the cache
-        clause, params = work.filter_clause(accounts, table, text)
-        assert params, "the plan was not kept"
+        clause, params, kept = work.filter_clause(accounts, table, text)
+        assert kept and params
         assert _sql(dataverse, clause, params) == _sql(dataverse, fresh, {})
     other = text.replace("'", "'Z", 1)  # same shape, another first string
-    clause, params = work.filter_clause(accounts, table, other)
+    clause, params, _ = work.filter_clause(accounts, table, other)
     assert _sql(dataverse, clause, params) == _sql(dataverse, filters.compile_filter(
         other, dataverse.model, accounts, table, work.table), {})
 
@@ -153,8 +153,8 @@ def test_a_kept_plan_binds_the_same_sql_and_values_as_compiling_the_text(dataver
 def test_filters_that_read_their_strings_are_compiled_per_request(dataverse, text):
     work, accounts = dataverse.work, dataverse.model.entity_set("accounts")
     table = dataverse.table("accounts")
-    clause, params = work.filter_clause(accounts, table, text)
-    assert params == {}
+    clause, params, kept = work.filter_clause(accounts, table, text)
+    assert params == {} and not kept
     if "accountid" in text:
         assert _sql(dataverse, clause, {})[1] == ["abcdef00-0000-0000-0000-000000000000"]
 
@@ -182,3 +182,23 @@ def test_one_shape_many_values_over_http(crm_http, crm_root):
         for name in names:
             for row in crm_http.get(f"{crm_root}/accounts?$select=accountid&$filter=name eq '{name}'").json()["value"]:
                 crm_http.delete(f"{crm_root}/accounts({row['accountid']})")
+
+
+def test_paging_a_kept_shape_follows_next_links(crm_http, crm_root):
+    """A kept statement binds each page's limit and offset: every row once, in order, page after page."""
+    names = [f"zz-pages-{i:02d}" for i in range(7)]
+    for name in names:
+        assert crm_http.post(f"{crm_root}/accounts", json={"name": name}).status_code == 204
+    try:
+        for text in ("startswith(name,'zz-pages-')", "startswith(name,'zz-pages-') and statecode eq 0"):
+            seen, url = [], f"{crm_root}/accounts?$select=name&$orderby=name desc&$filter={text}"
+            while url:
+                body = crm_http.get(url, headers={"Prefer": "odata.maxpagesize=3"}).json()
+                assert len(body["value"]) <= 3
+                seen += [row["name"] for row in body["value"]]
+                url = body.get("@odata.nextLink")
+            assert seen == sorted(names, reverse=True)
+    finally:
+        for row in crm_http.get(f"{crm_root}/accounts?$select=accountid&$filter=startswith(name,'zz-pages-')"
+                                ).json()["value"]:
+            crm_http.delete(f"{crm_root}/accounts({row['accountid']})")

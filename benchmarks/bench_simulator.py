@@ -10,15 +10,23 @@ Every case is warmed up first, then measured in ``--rounds`` rounds that interle
 and the simulator (the order alternates between rounds), so a change in the box's load hits both
 sides; the ratio printed is the median of the per-round ratios, the rates are the medians.
 
-    python benchmarks/bench_simulator.py [--rows 100000] [--requests 400] [--rounds 5]
+By default the client loop runs in this process, as in a pytest session where the ``sim`` fixture
+serves the tests' own HTTP calls: client and server then take turns on one GIL. With
+``--client-process`` the same loop runs in a child process for both servers (as a client of
+``python -m simulator`` would), which leaves only the servers' own work in this process.
+
+    python benchmarks/bench_simulator.py [--rows 100000] [--requests 400] [--rounds 5] [--client-process]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -58,6 +66,29 @@ def measure(session: requests.Session, urls: list[str], headers: dict) -> float:
     return len(urls) / (time.perf_counter() - start)
 
 
+# The same loop in a child process: its own session, warmed up on the first 20 URLs, then timed.
+_CHILD = """
+import json, sys, time, requests
+urls, headers = json.load(sys.stdin)
+session = requests.Session()
+for url in urls[:20]:
+    session.get(url, headers=headers)
+start = time.perf_counter()
+for url in urls:
+    reply = session.get(url, headers=headers)
+    assert reply.status_code == 200, reply.text[:200]
+print(len(urls) / (time.perf_counter() - start))
+"""
+
+
+def measure_in_child(urls: list[str], headers: dict) -> float:
+    done = subprocess.run([sys.executable, "-c", _CHILD], input=json.dumps([urls, headers]), capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"client process failed: {done.stderr[-500:]}")
+    return float(done.stdout)
+
+
 def seed(service, ids: list[str]) -> None:
     with service.store.transaction() as conn:
         batch = []
@@ -76,6 +107,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400, help="requests per case and round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--client-process", action="store_true",
+                        help="run the client loop in a child process (for both servers)")
     args = parser.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with SimulatorServer(SimConfig()) as sim:
@@ -106,10 +139,13 @@ def main() -> None:
             for case, case_paths in paths.items():
                 sides = [("bare", bare_url), ("sim", sim.config.crm_url)]
                 for side, base in sides if round_number % 2 == 0 else reversed(sides):
-                    rates[case][side].append(measure(session, [base + p for p in case_paths], headers))
+                    urls = [base + p for p in case_paths]
+                    rates[case][side].append(measure_in_child(urls, headers) if args.client_process
+                                             else measure(session, urls, headers))
         bare.should_exit = True
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{args.rounds} rounds x {args.requests} requests per case; medians")
+    client = "a child process" if args.client_process else "this process"
+    print(f"{args.rounds} rounds x {args.requests} requests per case, client loop in {client}; medians")
     print(f"{'case':<38}{'bare req/s':>12}{'sim req/s':>12}{'sim vs bare':>14}{'rounds':>30}")
     for case, sides in rates.items():
         ratios = [s / b for s, b in zip(sides["sim"], sides["bare"], strict=True)]

@@ -16,6 +16,7 @@ import requests
 
 from harness.auth import MemoryTokenCache, TokenBroker
 from harness.cleanup import RecordTracker
+from harness.http import new_session
 from harness.naming import new_run_id
 from harness.odata.retry import RetryPolicy, RetryStats
 from harness.odata.throttle import limiter_for
@@ -173,7 +174,7 @@ def token_broker(harness_target: str, request: pytest.FixtureRequest) -> ScopedT
     (:mod:`harness.recording.tokens`); without a cassette it is the plain session broker.
     """
     if harness_target == "sim":
-        broker = TokenBroker(MemoryTokenCache(), session=_trust_simulator(requests.Session(), request))
+        broker = TokenBroker(MemoryTokenCache(), session=_trust_simulator(new_session(), request))
     else:
         broker = TokenBroker.from_settings(request.config.harness_settings)
     state = state_of(request.config)
@@ -183,7 +184,7 @@ def token_broker(harness_target: str, request: pytest.FixtureRequest) -> ScopedT
 @pytest.fixture(scope="session")
 def harness_session(request: pytest.FixtureRequest) -> requests.Session:
     """The HTTP session every client shares (the recording layer hooks in below it)."""
-    session = _trust_simulator(requests.Session(), request)
+    session = _trust_simulator(new_session(), request)
     yield session
     session.close()
 

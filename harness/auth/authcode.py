@@ -27,6 +27,7 @@ from harness.auth.endpoint import DEFAULT_TIMEOUT, request_token, target_params
 from harness.auth.errors import AuthError, friendly_message
 from harness.auth.providers import GrantProvider
 from harness.auth.token import AccessToken
+from harness.http import new_session
 from harness.secrets import register_secret
 from harness.settings.target_settings import TargetSettings
 
@@ -67,7 +68,7 @@ def exchange_code(target: TargetSettings, code: str, *, redirect_uri: str, code_
             **target_params(target, user_flow=True)}
     if target.client_secret is not None:
         form["client_secret"] = target.client_secret.reveal()
-    return request_token(session or requests.Session(), target, form, grant="authorization_code",
+    return request_token(session or new_session(), target, form, grant="authorization_code",
                          timeout=timeout)
 
 

@@ -19,6 +19,7 @@ from harness.auth.factory import provider_for
 from harness.auth.providers import TokenProvider
 from harness.auth.requests_auth import TokenAuth
 from harness.auth.token import AccessToken
+from harness.http import new_session
 from harness.settings.target_settings import TargetSettings
 
 
@@ -29,7 +30,7 @@ class TokenBroker:
                  **provider_options):
         self.cache = cache if cache is not None else MemoryTokenCache()
         self._owns_session = session is None
-        self.session = session or requests.Session()  # only for the token endpoint
+        self.session = session or new_session()  # only for the token endpoint
         self.provider_options = provider_options
         self._providers: dict[TargetSettings, TokenProvider] = {}
         self._lock = threading.Lock()

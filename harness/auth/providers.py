@@ -20,6 +20,7 @@ from harness.auth.cache import CacheEntry, MemoryTokenCache, TokenCache, cache_k
 from harness.auth.endpoint import DEFAULT_TIMEOUT, request_token, target_params
 from harness.auth.errors import AuthError
 from harness.auth.token import DEFAULT_SKEW, AccessToken, safe_claims
+from harness.http import new_session
 from harness.secrets import Secret, register_secret
 from harness.settings.target_settings import TargetSettings
 
@@ -98,7 +99,7 @@ class GrantProvider(TokenProvider):
         self.target = target
         self.cache = cache if cache is not None else MemoryTokenCache()
         self._owns_session = session is None
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.skew = skew
         self.clock = clock
         self.timeout = timeout

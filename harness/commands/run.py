@@ -278,8 +278,8 @@ def choose_target(options: RunOptions, collection: Collection, defined: set[str]
 
 def run_command(options: RunOptions) -> int:
     """Run the collection; print and write the reports; return Newman's exit status."""
-    import requests
 
+    from harness.http import new_session
     from harness.postman.loader import load_collection, load_data_file
     from harness.postman.reporters import render
     from harness.postman.reporters.record import RunRecord, export_scope
@@ -298,7 +298,7 @@ def run_command(options: RunOptions) -> int:
 
     from harness.postman.runner import CollectionRunner
 
-    with open_target(kind, options.env_file) as target, requests.Session() as session:
+    with open_target(kind, options.env_file) as target, new_session() as session:
         runner = CollectionRunner(
             collection, environment=environment.scope, globals=globals_.scope, iteration_data=data,
             session=session, token_provider=target.token_provider if options.oauth2 == "fetch" else None,

@@ -87,7 +87,6 @@ def pinned_contract_metadata(request: pytest.FixtureRequest):
 def _pin_targets(config: pytest.Config, cached: Any) -> None:
     if not cached or cached[0] is None:
         return
-    import requests
 
     from harness.auth import MemoryTokenCache, TokenBroker
     from harness.targets import client_for
@@ -95,7 +94,9 @@ def _pin_targets(config: pytest.Config, cached: Any) -> None:
     targets = cached[0]
     settings = getattr(config, "harness_settings", None)
     broker = TokenBroker.from_settings(settings) if settings is not None else TokenBroker(MemoryTokenCache())
-    with requests.Session() as session:
+    from harness.http import new_session
+
+    with new_session() as session:
         clients = {name: client_for(target, broker, session) for name, target in targets.items()}
         try:
             written = pin_metadata(cassette_root(config), clients)

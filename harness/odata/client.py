@@ -23,6 +23,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
+from harness.http import new_session
 from harness.naming import TAG_RE
 from harness.odata.batch import Batch
 from harness.odata.dialects import Dialect
@@ -107,7 +108,7 @@ class ODataClient:
             raise ODataUrlError("the API root must be an absolute http(s) URL", api_root)
         self.api_root = api_root.rstrip("/")
         self.dialect = dialect
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self._owns_session = session is None
         self.auth = auth
         self.timeout = timeout

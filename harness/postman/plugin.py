@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from harness.auth import MemoryTokenCache, TokenBroker
 from harness.errors import HarnessError
+from harness.http import new_session
 from harness.postman.cassette import RECORD, ItemCassette, secret_values
 from harness.postman.errors import CollectionError
 from harness.postman.flow import next_position
@@ -143,7 +143,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 @pytest.fixture(scope="session")
 def postman_session():
     """The HTTP session Postman items send through (override it to route through cassettes)."""
-    with requests.Session() as session:
+    with new_session() as session:
         yield session
 
 

@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from harness.secrets import MASK, POLICY, label_for, redact, register_secret
 
@@ -30,16 +30,53 @@ def dotenv_secret_keys(values: Mapping[str, Any]) -> set[str]:
     return {key for key in values if POLICY.is_secret_setting(key)}
 
 
-def script_visible(values: Mapping[str, Any], secret_keys: set[str],
-                   environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """The ``.env`` layer as collection scripts see it: secret keys only when opted in by name.
+def script_opt_in(dotenv_values: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> set[str]:
+    """The secret variable names the user lets scripts read (``HARNESS_SCRIPT_SECRETS``, comma-separated)."""
+    opted = str(dotenv_values.get(SCRIPT_SECRETS_KEY) or environ.get(SCRIPT_SECRETS_KEY, ""))
+    return {name.strip() for name in opted.split(",") if name.strip()}
 
-    ``{{CRM_PASSWORD}}`` in a request still resolves (the harness substitutes it); only
-    ``pm.variables`` and friends, which any script can send anywhere, do not hold it.
+
+def script_visible(values: Mapping[str, Any], secret_keys: set[str],
+                   environ: Mapping[str, str] = os.environ, *, allowed: set[str] | None = None) -> dict[str, Any]:
+    """A variable layer as collection scripts see it: secret keys only when opted in by name.
+
+    ``{{CRM_PASSWORD}}`` or ``{{password}}`` in a request still resolves (the harness substitutes it,
+    as Postman does for vault secrets); only ``pm.variables`` and friends, which any script can send
+    anywhere, do not hold it. ``allowed`` defaults to the opt-in list read from ``values`` itself.
     """
-    opted = str(values.get(SCRIPT_SECRETS_KEY) or environ.get(SCRIPT_SECRETS_KEY, ""))
-    allowed = {name.strip() for name in opted.split(",") if name.strip()}
+    if allowed is None:
+        allowed = script_opt_in(values, environ)
     return {key: value for key, value in values.items() if key not in secret_keys or key in allowed}
+
+
+def hidden_values(layers: Iterable[tuple[Mapping[str, Any], set[str]]], allowed: set[str]) -> list[str]:
+    """The values scripts must not see: secret keys of the given layers that are not opted in."""
+    return sorted({str(values[key]) for values, keys in layers for key in keys
+                   if key in values and key not in allowed and isinstance(values[key], str) and values[key]},
+                  key=len, reverse=True)
+
+
+def hide_in(document: Any, hidden: list[str]) -> Any:
+    """``document`` (a request as scripts get it) with every hidden value, raw or URL-encoded, masked.
+
+    The test event sees the request as sent, so a ``{{password}}`` resolved into its body would
+    otherwise be readable through ``pm.request``.
+    """
+    if not hidden:
+        return document
+    forms = [form for value in hidden for form in dict.fromkeys((value, quote(value, safe=""), quote_plus(value)))]
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            for form in forms:
+                if form in node:
+                    node = node.replace(form, MASK)
+            return node
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if isinstance(node, dict):
+            return {key: walk(value) for key, value in node.items()}
+        return node
+    return walk(document)
 
 
 def url_host(url: Any) -> str | None:
@@ -103,5 +140,6 @@ def redact_body(body: bytes | str | None) -> str | None:
     return text
 
 
-__all__ = ["MASK", "SCRIPT_SECRETS_KEY", "dotenv_secret_keys", "redact", "script_visible", "url_host", "redact_body", "redact_header", "redact_headers", "register_response_tokens",
+__all__ = ["MASK", "SCRIPT_SECRETS_KEY", "dotenv_secret_keys", "hidden_values", "hide_in", "is_secret_name", "redact", "script_opt_in",
+           "script_visible", "url_host", "redact_body", "redact_header", "redact_headers", "register_response_tokens",
            "register_variables"]

@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from harness.errors import HarnessError
+from harness.http import new_session
 from harness.postman.auth import TokenProvider, apply_auth
 from harness.postman.determinism import ScriptDeterminism
 from harness.postman.dynamic import KNOWN_DYNAMIC, DynamicValues
@@ -30,11 +31,15 @@ from harness.postman.loader import load_collection, load_data_file, load_environ
 from harness.postman.model import Collection, Node, RequestItem
 from harness.postman.redaction import (
     dotenv_secret_keys,
+    hidden_values,
+    hide_in,
+    is_secret_name,
     redact,
     redact_body,
     redact_headers,
     register_response_tokens,
     register_variables,
+    script_opt_in,
     script_visible,
     url_host,
 )
@@ -135,6 +140,13 @@ class CollectionRunner:
         self.harness = VariableScope.from_mapping("harness", harness_variables)
         self.dotenv = VariableScope.from_mapping("dotenv", dotenv_values)
         self.dotenv.secret_keys |= dotenv_secret_keys(self.dotenv.values)
+        # The harness's own {{password}} / {{client_secret}} resolve in requests but, like the
+        # secret .env keys, are hidden from scripts unless HARNESS_SCRIPT_SECRETS names them.
+        self.harness.secret_keys |= {key for key in self.harness.values if is_secret_name(key)}
+        self.script_secrets_allowed = script_opt_in(self.dotenv.values)
+        self.script_hidden = hidden_values([(self.harness.values, self.harness.secret_keys),
+                                            (self.dotenv.values, self.dotenv.secret_keys)],
+                                           self.script_secrets_allowed)
         self.sent_hosts: set[str] = set()  # hosts of the collection's own requests (for pm.sendRequest)
         if isinstance(iteration_data, str | Path):
             iteration_data = load_data_file(iteration_data)
@@ -142,7 +154,7 @@ class CollectionRunner:
         if iterations is not None and iterations < 1:
             raise HarnessError("the iteration count must be at least 1")
         self.iterations = iterations or (len(self.iteration_data) or 1)
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.token_provider = token_provider
         self.timeout_request_ms = timeout_request_ms
         self.delay_request_ms = delay_request_ms
@@ -405,6 +417,18 @@ class _ItemContext:
             error["message"] = redact(error["message"])
         return error, response_json
 
+    def _warn_hidden_reads(self, code: str) -> None:
+        """Say why a script that reads a hidden secret gets ``undefined`` (once per item and name)."""
+        r = self.runner
+        hidden_names = ((r.harness.secret_keys & set(r.harness.values)) | (r.dotenv.secret_keys & set(r.dotenv.values)))
+        for name in sorted(hidden_names - r.script_secrets_allowed):
+            if f"'{name}'" in code or f'"{name}"' in code or f"{{{{{name}}}}}" in code:
+                message = (f"the script reads '{name}', a secret scripts cannot see (it resolves only in "
+                           f"requests as {{{{{name}}}}}); to let scripts read it, list '{name}' in HARNESS_SCRIPT_SECRETS")
+                if message not in self.execution.warnings:
+                    self.execution.warnings.append(message)
+                    r.report.add(WARNING, self.item.path, f"variable:{name}", message)
+
     def run_script(self, node: Node, event: str, code: str, request_json: dict,
                    response_json: dict | None) -> ScriptOutcome:
         r = self.runner
@@ -412,9 +436,13 @@ class _ItemContext:
         scopes = {
             "environment": r.environment.values, "globals": r.globals.values,
             "collectionVariables": r.collection_variables.values, "iterationData": self.data.values,
-            "local": self.local.values, "harness": r.harness.values,
-            "dotenv": script_visible(r.dotenv.values, r.dotenv.secret_keys),
+            "local": self.local.values,
+            "harness": script_visible(r.harness.values, r.harness.secret_keys, allowed=r.script_secrets_allowed),
+            "dotenv": script_visible(r.dotenv.values, r.dotenv.secret_keys, allowed=r.script_secrets_allowed),
         }
+        self._warn_hidden_reads(code)
+        if event == "test":  # the request as sent: resolved {{secrets}} are in it (pre-request sees templates)
+            request_json = hide_in(request_json, r.script_hidden)
         script = ScriptInput(
             event=event, code=code, location=location, scopes=scopes, request=request_json, response=response_json,
             info={**self.info, "eventName": event}, environment_name=r.environment.name,

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from harness.odata.batch import read_multipart
 from harness.odata.errors import ODataUrlError
@@ -239,8 +239,7 @@ def normalise_body(raw: Any, content_type: str | None, *, token_request: bool = 
     return ("bytes", data)
 
 
-def _origin(uri: str) -> str:
-    parts = urlsplit(uri)
+def _origin(parts: SplitResult) -> str:
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
     return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
 
@@ -260,7 +259,7 @@ def match_key(request: Any) -> MatchKey:
                 prefs = parse_preferences(str(value))
                 value = ",".join(sorted(f"{k}={v}" if v is not None else k for k, v in prefs.items()))
             headers[lowered] = str(value).strip()
-    key = MatchKey(method=str(request.method).upper(), origin=_origin(request.uri),
+    key = MatchKey(method=str(request.method).upper(), origin=_origin(parts),
                    path=normalise_path(parts.path), query=normalise_query(parts.query, token_request=token_request),
                    headers=headers,
                    body=normalise_body(request.body, header_value(request.headers, "Content-Type"),

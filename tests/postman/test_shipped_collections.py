@@ -66,13 +66,26 @@ def test_dataverse_ropc_token_collection(sim):
     assert not runner.environment.has("contactId")  # cleaned up by the last test script
 
 
-def test_fno_crud_collection_fetches_its_token_with_send_request(sim):
+def test_fno_crud_collection_gets_its_token_from_a_request_no_script_reads_the_secret(sim):
     runner, executions = run_against(sim, COLLECTIONS / "fno-crud.postman_collection.json")
-    assert [e.response.status for e in executions] == [201, 200, 200, 204, 200, 204, 404]
-    assert sum(len(e.assertions) for e in executions) == 14
-    # the pre-request script fetched one token and reused the cached one afterwards
+    assert [e.response.status for e in executions] == [200, 201, 200, 200, 204, 200, 204, 404]
+    assert sum(len(e.assertions) for e in executions) == 15
+    token = executions[0]
+    assert token.item.name == "Get token (client credentials)" and "client_secret=***" in token.request.body
     assert runner.collection_variables.get("fno_token")
     assert int(runner.collection_variables.get("fno_token_expires")) > 0
+    assert not [w for e in executions for w in e.warnings if "secret" in w]  # no script tried to read it
+    collection = load_collection(COLLECTIONS / "fno-crud.postman_collection.json")
+    scripts = "\n".join(s.code for node in [collection, *collection.folders(), *collection.requests()] for s in node.events)
+    assert "client_secret" not in scripts
+
+
+def test_fno_crud_skips_the_token_request_while_the_cached_token_is_valid(sim):
+    """Two iterations: the second reuses the token the first one cached (the request is skipped)."""
+    _, executions = run_against(sim, COLLECTIONS / "fno-crud.postman_collection.json", iterations=2)
+    tokens = [e for e in executions if e.item.name == "Get token (client credentials)"]
+    assert len(tokens) == 2 and not tokens[0].skipped and tokens[1].skipped
+    assert [e.response.status for e in executions if e.item.name == "Create customer"] == [201, 201]
 
 
 def test_dataverse_query_collection_loops_with_set_next_request(sim):
@@ -101,5 +114,5 @@ def test_the_plugin_runs_the_shipped_collections_with_the_simulator(pytester):
     for path in COLLECTIONS.glob("*.postman_*.json"):
         shutil.copy(path, target / path.name)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")  # collections/ is collected by default
-    result.assert_outcomes(passed=26)
-    result.stdout.fnmatch_lines(["*35 request(s) run, 67 pm.test assertion(s), 0 failed*"])
+    result.assert_outcomes(passed=27)
+    result.stdout.fnmatch_lines(["*36 request(s) run, 68 pm.test assertion(s), 0 failed*"])

@@ -7,11 +7,12 @@ import itertools
 import pytest
 import vcr.cassette
 from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.request import Request
 
-from harness.recording import HarnessPersister, RecordingContext, configure_vcr
+from harness.recording import HarnessPersister, RecordingContext, configure_vcr, matching
 from harness.recording.interactions import doc_to_request, doc_to_response
 from harness.recording.matching import differences, index_key
-from harness.recording.replay_index import ReplayIndex
+from harness.recording.replay_index import ReplayIndex, copies_only, copy_request
 from harness.recording.serializers import JsonSerializer
 from tests.recording.helpers import exchange, vcr_request
 
@@ -137,3 +138,68 @@ def test_other_matchers_keep_vcrpys_scan(tmp_path):
         assert getattr(cassette, "_harness_replay_index", None) is None
         request = doc_to_request(traffic(2)[1]["request"])
         assert cassette.play_response(request)["body"]["string"] == b'{"n":1}'
+
+
+def test_recorded_keys_are_computed_at_load_from_the_filtered_requests(tmp_path, monkeypatch):
+    write(tmp_path, traffic(40))
+    computed = []  # requests whose key is computed (index_key caches it on the request)
+    original = matching.match_key
+    monkeypatch.setattr(matching, "match_key", lambda request: computed.append(request) or original(request))
+
+    def drop_authorization(request):  # a user's request filter: the index must see its result
+        request.headers.pop("Authorization", None)
+        return request
+
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    with vcr_.use_cassette("c", record_mode="none", before_record_request=drop_authorization) as cassette:
+        index = cassette._harness_replay_index
+        assert index.indexed == len(cassette.data) - 1  # all but the last one, before any lookup
+        assert all("Authorization" not in request.headers for request in computed)
+        loaded = len(computed)
+        incoming = [doc_to_request(item["request"]) for item in traffic(40)]
+        for request in incoming:
+            request.headers["Authorization"] = "Bearer x"
+            assert cassette.can_play_response_for(request)
+            cassette.play_response(request)
+        # per request: one key for the incoming request, computed once across vcrpy's three
+        # lookups; and the last recorded interaction once
+        assert len(computed) - loaded == len(incoming) + 1
+        assert index.indexed == len(cassette.data)
+
+
+def test_without_request_filters_the_copy_is_field_by_field_and_independent(tmp_path):
+    write(tmp_path, traffic(3))
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    with vcr_.use_cassette("c", record_mode="none") as cassette:
+        index = cassette._harness_replay_index
+        assert copies_only(index._filter)  # the harness configures no request filter
+        request = vcr_request("POST", f"{ROOT}/accounts", {"name": "a"}, {"Authorization": "Bearer x"})
+        copied = cassette.filter_request(request)
+        assert copied is not request and copied.headers is not request.headers
+        assert (copied.method, copied.uri, copied.body, dict(copied.headers)) == \
+               (request.method, request.uri, request.body, dict(request.headers))
+        copied.headers["Authorization"] = "changed"
+        assert request.headers["Authorization"] == "Bearer x"
+    chunks = Request("POST", f"{ROOT}/accounts", iter([b"a", b"b"]), {})
+    copied = copy_request(chunks)
+    copied._body.append(b"c")
+    assert list(chunks.body) == [b"a", b"b"]
+
+
+def test_a_request_filter_is_still_applied(tmp_path):
+    write(tmp_path, traffic(2))
+    seen = []
+
+    def mark(request):
+        seen.append(request)
+        request.headers["X-Filtered"] = "yes"
+        return request
+
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    with vcr_.use_cassette("c", record_mode="none", before_record_request=mark) as cassette:
+        assert not copies_only(cassette._harness_replay_index._filter)
+        request = doc_to_request(traffic(2)[1]["request"])
+        assert cassette.play_response(request)["body"]["string"] == b'{"n":1}'
+        assert "X-Filtered" not in request.headers  # vcrpy filtered its own copy
+        assert seen and seen[-1] is not request and seen[-1].headers["X-Filtered"] == "yes"
+    assert not copies_only(lambda request: request)

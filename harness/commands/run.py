@@ -41,6 +41,7 @@ from harness.errors import HarnessError
 # `harness run --help` must start fast: the runner, the loader and requests are imported when used
 if TYPE_CHECKING:
     from harness.postman.model import Collection, RequestItem
+    from harness.postman.sandbox.engine import ScriptEngine
     from harness.postman.variables import VariableScope
     from harness.settings.target_settings import TargetSettings
 
@@ -231,8 +232,14 @@ def target_variables(targets: Mapping[str, TargetSettings]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def open_target(kind: str, env_file: str | None) -> Iterator[Target]:
-    """Start the simulator (``sim``) or read ``.env`` (``live``) for the duration of the run."""
+def open_target(kind: str, env_file: str | None, *, fetch_tokens: bool = True) -> Iterator[Target]:
+    """Start the simulator (``sim``) or read ``.env`` (``live``) for the duration of the run.
+
+    With ``kind="none"`` and no ``--oauth2 fetch`` nothing signs in, so no token broker is built.
+    """
+    if kind == "none" and not fetch_tokens:
+        yield Target("none", {}, None, "no target variables")
+        return
     from harness.auth import MemoryTokenCache, TokenBroker
     from harness.postman.oauth2 import BrokerTokenProvider
     from harness.secrets import register_secret
@@ -278,7 +285,37 @@ def choose_target(options: RunOptions, collection: Collection, defined: set[str]
 
 def run_command(options: RunOptions) -> int:
     """Run the collection; print and write the reports; return Newman's exit status."""
+    engine = _prepared_engine(options)
+    try:
+        return _run(options, engine)
+    finally:
+        if engine is not None:  # the runner closes it too; this covers a run that stopped before one existed
+            engine.close()
 
+
+def _prepared_engine(options: RunOptions) -> ScriptEngine | None:
+    """The run's script engine, its V8 context already being built while the run's imports and inputs load.
+
+    None when the sandbox is not installed (the runner then raises that where it always has) or when the
+    collection file cannot hold a script: without an ``"event"`` key anywhere there is none, and the
+    runner never builds a context (reading the file twice costs less than V8's start).
+    """
+    from harness.postman.sandbox.engine import SandboxNotBuilt, ScriptEngine
+
+    try:
+        if b'"event"' not in Path(options.collection).read_bytes():
+            return None
+    except OSError:  # the loader reports it
+        return None
+    try:
+        engine = ScriptEngine(timeout_ms=options.timeout_script_ms)
+    except SandboxNotBuilt:
+        return None
+    engine.prepare()
+    return engine
+
+
+def _run(options: RunOptions, engine: ScriptEngine | None) -> int:
     from harness.http import new_session
     from harness.postman.loader import load_collection, load_data_file
     from harness.postman.reporters import render
@@ -298,15 +335,16 @@ def run_command(options: RunOptions) -> int:
 
     from harness.postman.runner import CollectionRunner
 
-    with open_target(kind, options.env_file) as target, new_session() as session:
+    fetch = options.oauth2 == "fetch"
+    with open_target(kind, options.env_file, fetch_tokens=fetch) as target, new_session() as session:
         runner = CollectionRunner(
             collection, environment=environment.scope, globals=globals_.scope, iteration_data=data,
-            session=session, token_provider=target.token_provider if options.oauth2 == "fetch" else None,
+            session=session, token_provider=target.token_provider if fetch else None,
             dotenv_values=dotenv,
             timeout_request_ms=options.timeout_request_ms, delay_request_ms=options.delay_request_ms,
             bail=options.bail, iterations=options.iteration_count, harness_variables=target.variables,
             timeout_script_ms=options.timeout_script_ms, env_vars=options.env_vars,
-            global_vars=options.global_vars)
+            global_vars=options.global_vars, engine=engine)
         with runner:
             runner.items = items
             show_cli = "cli" in options.reporters and not options.silent

@@ -14,13 +14,13 @@ from harness.errors import HarnessError
 
 def dotenv_layer(named: str | Path | None, default: Path, *, option: str) -> dict[str, str]:
     """The values of ``named`` (a file the user gave with ``option``) or else of ``default`` if it exists."""
-    from harness.settings.envfile import read_env_file
-
     path = Path(named) if named else default
     if not path.is_file():
         if named:
             raise HarnessError(f"{option} {named}: no such file")
         return {}
+    from harness.settings.envfile import read_env_file  # here: without a .env, the loader is not imported
+
     env = read_env_file(path)
     if env.problems:
         raise HarnessError("; ".join(str(p) for p in env.problems))

@@ -127,7 +127,8 @@ class CollectionRunner:
                  dynamic_values: DynamicValues | None = None, iterations: int | None = None,
                  harness_variables: dict[str, Any] | None = None, strict_variables: bool = False,
                  timeout_script_ms: int = 10_000, max_script_memory_mb: int = 256,
-                 env_vars: dict[str, Any] | None = None, global_vars: dict[str, Any] | None = None):
+                 env_vars: dict[str, Any] | None = None, global_vars: dict[str, Any] | None = None,
+                 engine: ScriptEngine | None = None):
         self.collection = collection if isinstance(collection, Collection) else load_collection(collection)
         self.environment = _scope(environment, "environment")
         self.globals = _scope(globals, "globals")
@@ -161,7 +162,8 @@ class CollectionRunner:
         self.bail = bail
         self.strict_variables = strict_variables
         self.dynamic = dynamic_values or DynamicValues()
-        self.engine = ScriptEngine(timeout_ms=timeout_script_ms, max_memory_mb=max_script_memory_mb)
+        # a caller may hand over an engine it started preparing (``harness run``); the runner closes it
+        self.engine = engine or ScriptEngine(timeout_ms=timeout_script_ms, max_memory_mb=max_script_memory_mb)
         self.report = ImportReport(source=self.collection.source)
         self.items = list(self.collection.requests())
         if folder is not None:

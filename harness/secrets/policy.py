@@ -71,7 +71,9 @@ class SecretPolicy:
                                  "expiry", "expiration", "lifetime", "host", "name"}
         # "Keys" alone names the key list of Dataverse's KeyValuePair collections ({"Count","IsReadOnly","Keys",
         # "Values"}: RetrieveTotalRecordCount's table names, RetrieveCurrentOrganization's endpoint names).
-        self.not_secret_keys = {"$skiptoken", "$deltatoken", "skiptoken", "deltatoken", "token_type", "keys"}
+        # HARNESS_SCRIPT_SECRETS lists the *names* of secrets scripts may read: it holds no secret.
+        self.not_secret_keys = {"$skiptoken", "$deltatoken", "skiptoken", "deltatoken", "token_type", "keys",
+                                "harness_script_secrets"}
         # In forms and query strings (never in JSON, where ``code`` is an error code) these are secrets too.
         self.form_only_keys = {"code", "code_verifier", "client_assertion", "device_code", "user_code",
                                "assertion", "sig", "signature"}

@@ -138,3 +138,14 @@ def test_the_harness_password_is_script_visible_when_opted_in_by_name(server, fo
     assert runner.environment.get("secret") == "{{client_secret}}"  # opted in per variable: only password
     (execution,) = result.executions
     assert not any("list 'password' in HARNESS_SCRIPT_SECRETS" in w for w in execution.warnings)
+
+
+def test_the_opt_in_list_is_not_itself_taken_for_a_secret(server, foreign, monkeypatch):
+    """HARNESS_SCRIPT_SECRETS=password names a secret; registering "password" as one would mask the
+    word everywhere for the rest of the process."""
+    from harness.secrets import redact
+
+    monkeypatch.delenv("HARNESS_SCRIPT_SECRETS", raising=False)
+    for opted in ("password", "password,client_secret"):
+        _run_harness_vars(server, foreign, {"HARNESS_SCRIPT_SECRETS": opted})
+        assert redact(f"grant_type=password; opted in: {opted}") == f"grant_type=password; opted in: {opted}"

@@ -9,18 +9,26 @@ sandbox): :meth:`ScriptEngine.run` asks the host what is pending, performs each 
 the ``send_request`` callback (the harness's ``requests.Session``, hence cassette-recorded) and
 delivers the response to the script's callback, until nothing is left. Each evaluation has a
 time limit, and the V8 heap has a hard memory limit.
+
+Creating the context (loading V8, evaluating the core bundle and the host) is most of a short run's
+fixed cost, so :meth:`ScriptEngine.prepare` can build it on a background thread while the caller
+does other start-up work (``harness run`` imports ``requests`` and reads its inputs meanwhile); V8
+runs outside the GIL, so on a second core this costs the caller nothing. ``py_mini_racer`` is
+imported only when a context is built, for the same reason.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException, MiniRacer
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
 
@@ -37,6 +45,9 @@ _USES_LIBRARIES = re.compile(r"\b(?:require|CryptoJS|cheerio|tv4|xml2Json|Backbo
                              r"(?<![\w$.])_\s*[.(\[]")
 _PARSE_ERROR = re.compile(r"^(?P<source>[^\n:]+):(?P<line>\d+): (?P<name>\w*Error): (?P<message>[^\n]*)")
 _MAX_DRAIN_STEPS = 10_000
+
+if TYPE_CHECKING:
+    from py_mini_racer import MiniRacer
 
 SendRequest = Callable[[dict], tuple[dict | None, dict | None]]
 
@@ -125,14 +136,52 @@ class ScriptEngine:
         self._params = ""
         self._source = _bundle(_CORE_BUNDLE) + "\n;\n" + "\n;\n".join(
             (_JS_DIR / name).read_text(encoding="utf-8") for name in _JS_FILES)
+        self._preparing: threading.Thread | None = None
+        self._prepared: tuple[MiniRacer, str] | BaseException | None = None
 
     # ------------------------------------------------------------------ context
-    def _context(self) -> MiniRacer:
-        if self._mr is None:
-            mr = MiniRacer()
+    def prepare(self) -> None:
+        """Start building the context on a background thread; the first :meth:`run` waits for it.
+
+        A failure (V8 missing, say) is raised by that first run, where it would have been raised anyway.
+        """
+        if self._mr is None and self._preparing is None:
+            self._preparing = threading.Thread(target=self._prepare, name="pm-sandbox-context", daemon=True)
+            self._preparing.start()
+
+    def _prepare(self) -> None:
+        try:
+            _map_v8_library()
+            self._prepared = self._new_context()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that uses the context
+            self._prepared = exc
+
+    def _new_context(self) -> tuple[MiniRacer, str]:
+        from py_mini_racer import MiniRacer
+
+        mr = MiniRacer()
+        try:
             mr.set_hard_memory_limit(self.max_memory)
             mr.eval(self._source)
-            self._params = ",".join(mr.eval("__pmHost.params"))
+            return mr, ",".join(mr.eval("__pmHost.params"))
+        except BaseException:
+            mr.close()
+            raise
+
+    def _take_prepared(self) -> tuple[MiniRacer, str] | None:
+        """The background thread's context (waiting for it), or None when nothing was prepared."""
+        thread, self._preparing = self._preparing, None
+        if thread is None:
+            return None
+        thread.join()
+        prepared, self._prepared = self._prepared, None
+        if isinstance(prepared, BaseException):
+            raise prepared
+        return prepared
+
+    def _context(self) -> MiniRacer:
+        if self._mr is None:
+            mr, self._params = self._take_prepared() or self._new_context()
             self._libraries_loaded = False
             self._mr = mr
         return self._mr
@@ -144,6 +193,13 @@ class ScriptEngine:
 
     def reset(self) -> None:
         """Drop the V8 context (after a memory blow-up); the next run builds a fresh one."""
+        if self._preparing is not None:  # never leave a context behind on the thread (it would stall exit)
+            try:
+                prepared = self._take_prepared()
+            except BaseException:  # noqa: BLE001 - it was never used; its failure is nobody's concern now
+                prepared = None
+            if prepared is not None:
+                prepared[0].close()
         if self._mr is not None:
             try:
                 self._mr.close()
@@ -166,6 +222,8 @@ class ScriptEngine:
 
     # ------------------------------------------------------------------ running
     def run(self, script: ScriptInput, send_request: SendRequest | None = None) -> ScriptOutcome:
+        from py_mini_racer import JSEvalException, JSOOMException
+
         mr = self._context()
         if _USES_LIBRARIES.search(script.code):
             self._ensure_libraries(mr)
@@ -177,21 +235,21 @@ class ScriptEngine:
             "location": script.item_location, "current": script.current, "cookies": script.cookies,
             "dynamicPool": script.dynamic_pool, "determinism": script.determinism,
         }
-        mr.call("__pmHost.begin", payload, timeout_sec=self._timeout)
-        error = self._execute(mr, script, source_name)
+        error = self._execute(mr, script, source_name, payload)
+        raw = None
         if error is None:
-            error = self._drain(mr, script, send_request)
+            error, raw = self._drain(mr, script, send_request)
         if self._mr is None:  # the memory limit killed the context; nothing to collect
             return ScriptOutcome(error=error)
-        try:
-            raw = mr.execute("__pmHost.finish()", timeout_sec=self._timeout)
-        except JSOOMException:
-            self.reset()
-            return ScriptOutcome(error=error or self._limit_error("memory", script))
-        except JSEvalException as exc:  # the host itself is broken: start over next time
-            self.reset()
-            return ScriptOutcome(error=error or ScriptError("runtime", script.event, script.location, "Error",
-                                                            f"the sandbox failed: {exc}"))
+        if raw is None:
+            try:
+                raw = mr.execute("__pmHost.finish()", timeout_sec=self._timeout)
+            except JSOOMException:
+                self.reset()
+                return ScriptOutcome(error=error or self._limit_error("memory", script))
+            except JSEvalException as exc:  # the host itself is broken: start over next time
+                self.reset()
+                return ScriptOutcome(error=error or self._host_failure(script, exc))
         outcome = _outcome(raw, script)
         if error is not None:
             outcome.error = error
@@ -199,28 +257,43 @@ class ScriptEngine:
             outcome.error = _script_error(raw["error"], script)
         return outcome
 
-    def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str) -> ScriptError | None:
-        # the parameters are postman-sandbox's scope names (pm.js PARAMS), on the script's first line
-        wrapped = f"__pmHost.run(async function ({self._params}) {{{script.code}\n}});\n//# sourceURL={source_name}\n"
+    def _execute(self, mr: MiniRacer, script: ScriptInput, source_name: str, payload: dict) -> ScriptError | None:
+        """``__pmHost.begin`` and the script in one evaluation (each round trip to V8 costs thread hand-offs)."""
+        from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException
+
+        # the parameters are postman-sandbox's scope names (pm.js PARAMS); the script starts on the first
+        # line (after the begin() input, JSON without line breaks), so its line numbers are kept
+        wrapped = (f"__pmHost.start({json.dumps(payload, separators=(',', ':'))}, async function ({self._params}) "
+                   f"{{{script.code}\n}});\n//# sourceURL={source_name}\n")
         try:
-            mr.eval(wrapped, timeout_sec=self._timeout)
+            failed = mr.eval(wrapped, timeout_sec=self._timeout)
         except JSTimeoutException:
             return self._limit_error("timeout", script)
         except JSOOMException:
             self.reset()
             return self._limit_error("memory", script)
-        except JSParseException as exc:
+        except JSParseException as exc:  # nothing ran: begin() alone, so finish() reports this script
+            mr.call("__pmHost.begin", payload, timeout_sec=self._timeout)
             return _syntax_error(str(exc), script)
         except JSEvalException as exc:
             return _syntax_error(str(exc), script, kind="runtime")
+        if failed:  # begin() itself threw: a fault of the host, not of the script
+            raise JSEvalException(failed)
         return None
 
-    def _drain(self, mr: MiniRacer, script: ScriptInput, send_request: SendRequest | None) -> ScriptError | None:
+    def _drain(self, mr: MiniRacer, script: ScriptInput,
+               send_request: SendRequest | None) -> tuple[ScriptError | None, dict | None]:
+        """Complete pending requests and timers; the host's ``finish()`` result once nothing is left."""
+        from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException
+
         waited = 0.0
         budget = self._timeout or 3600.0
         for _ in range(_MAX_DRAIN_STEPS):
             try:
-                pending = mr.execute("__pmHost.pending()", timeout_sec=self._timeout)
+                # pending() while something is outstanding, else finish() in the same round trip
+                pending = mr.execute("__pmHost.settle()", timeout_sec=self._timeout)
+                if "finished" in pending:
+                    return None, pending["finished"]
                 if pending["requests"]:
                     entry = pending["requests"][0]
                     if send_request is None:
@@ -236,20 +309,22 @@ class ScriptEngine:
                     wait = timer["wait"] / 1000
                     if waited + wait > budget:
                         return ScriptError("timeout", script.event, script.location, "Error",
-                                           f"timers were still pending after {int(budget * 1000)} ms")
+                                           f"timers were still pending after {int(budget * 1000)} ms"), None
                     if wait > 0:
                         time.sleep(wait)
                         waited += wait
                     mr.call("__pmHost.fireTimer", timer["id"], timeout_sec=self._timeout)
                     continue
-                return None
             except JSTimeoutException:
-                return self._limit_error("timeout", script)
+                return self._limit_error("timeout", script), None
             except JSOOMException:
                 self.reset()
-                return self._limit_error("memory", script)
+                return self._limit_error("memory", script), None
+            except JSEvalException as exc:  # finish() failed: the host itself is broken, start over next time
+                self.reset()
+                return self._host_failure(script, exc), None
         return ScriptError("timeout", script.event, script.location, "Error",
-                           f"the script kept scheduling work ({_MAX_DRAIN_STEPS} callbacks); stopped")
+                           f"the script kept scheduling work ({_MAX_DRAIN_STEPS} callbacks); stopped"), None
 
     def _fire_due_timers(self, mr: MiniRacer) -> None:
         for _ in range(_MAX_DRAIN_STEPS):
@@ -258,12 +333,43 @@ class ScriptEngine:
                 return
             mr.call("__pmHost.fireTimer", due[0]["id"], timeout_sec=self._timeout)
 
+    @staticmethod
+    def _host_failure(script: ScriptInput, exc: Exception) -> ScriptError:
+        return ScriptError("runtime", script.event, script.location, "Error", f"the sandbox failed: {exc}")
+
     def _limit_error(self, kind: str, script: ScriptInput) -> ScriptError:
         if kind == "timeout":
             message = f"the script ran longer than {self.timeout_ms} ms and was stopped (endless loop?)"
         else:
             message = f"the script used more than {self.max_memory // (1024 * 1024)} MB of memory and was stopped"
         return ScriptError(kind, script.event, script.location, "Error", message)
+
+
+def _map_v8_library() -> None:
+    """Load mini-racer's V8 library with the GIL released (Linux; elsewhere mini-racer loads it as usual).
+
+    ``ctypes.CDLL`` holds the GIL while ``dlopen`` binds the 74 MB library's ~110k relocations (~45 ms),
+    stalling the thread that does the start-up work meanwhile. ``dlopen`` called as a foreign function
+    releases the GIL; mini-racer's own ``CDLL`` of the same file then finds it loaded. The handle is
+    never closed: the library stays for the process, as mini-racer keeps it anyway.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # here: on the background thread, like the rest of V8's start
+    import importlib.util
+
+    spec = importlib.util.find_spec("py_mini_racer")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    library = Path(locations[0]) / "libmini_racer.so" if locations else None
+    if library is None or not library.is_file():
+        return
+    try:
+        dlopen = ctypes.CDLL(None).dlopen
+    except (OSError, AttributeError):
+        return
+    dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    dlopen.restype = ctypes.c_void_p
+    dlopen(os.fsencode(library), os.RTLD_NOW | os.RTLD_LOCAL)  # a failure leaves it to mini-racer's own load
 
 
 def _bundle(path: Path) -> str:

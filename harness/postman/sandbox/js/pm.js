@@ -8,6 +8,8 @@
  *   __pmHost.pending()        what is still outstanding: pm.sendRequest calls and timers
  *   __pmHost.deliver(id, err, response) / __pmHost.fireTimer(id)   complete one of them
  *   __pmHost.finish()         collect assertions, variable scopes, the (mutated) request, logs
+ *   __pmHost.start(input, fn) / __pmHost.settle()   begin+run, and pending-or-finish, in one call each
+ *                             (what engine.py uses: every call from Python is a round trip between threads)
  *
  * pm.sendRequest callbacks therefore run after the script body, as in Postman, and the script
  * is not finished until every pending request and timer is done.
@@ -386,6 +388,20 @@ var __pmHost = (function () {
     guard(function () { return fn.apply(undefined, args); });
   }
 
+  /** begin(input), then run(fn); a failing begin() is returned (a host fault), the script's errors are recorded. */
+  function start(input, fn) {
+    try { begin(input); } catch (err) { return 'the sandbox failed to begin: ' + String((err && err.stack) || err); }
+    run(fn);
+    return '';
+  }
+
+  /** What pending() returns while something is outstanding, else ``{finished: finish()}``. */
+  function settle() {
+    var outstanding = pending();
+    if (outstanding.requests.length || outstanding.timers.length) { return outstanding; }
+    return { finished: finish() };
+  }
+
   function pending() {
     if (!state) { return { requests: [], timers: [] }; }
     var now = determinism.realNow();
@@ -478,5 +494,6 @@ var __pmHost = (function () {
     return result;
   }
 
-  return { params: PARAMS, begin: begin, run: run, pending: pending, deliver: deliver, fireTimer: fireTimer, finish: finish };
+  return { params: PARAMS, begin: begin, run: run, start: start, settle: settle, pending: pending, deliver: deliver,
+    fireTimer: fireTimer, finish: finish };
 })();

@@ -1,16 +1,32 @@
 """Requests per second of the simulated Dataverse root on 100k rows, next to a bare Starlette route.
 
-Both servers run in this process on loopback with the same uvicorn setup and are driven by the
-same client loop, so the ratio shows what the OData layer (auth, parsing, SQL, JSON) costs.
+Both servers run in this process on loopback, each in its own thread and event loop, with the same
+uvicorn configuration (the simulator's) and sockets bound the same way. One client loop (one
+``requests`` session, the same headers, bearer token included) sends each case's URLs to both, so
+the bytes on the wire in are the same and the ratio shows what the OData layer (auth, parsing,
+SQL, JSON) costs over the transport. The bare route answers every URL with a constant JSON body.
 
-    python benchmarks/bench_simulator.py [--rows 100000] [--requests 400]
+Every case is warmed up first, then measured in ``--rounds`` rounds that interleave the bare route
+and the simulator (the order alternates between rounds), so a change in the box's load hits both
+sides; the ratio printed is the median of the per-round ratios, the rates are the medians.
+
+By default the client loop runs in this process, as in a pytest session where the ``sim`` fixture
+serves the tests' own HTTP calls: client and server then take turns on one GIL. With
+``--client-process`` the same loop runs in a child process for both servers (as a client of
+``python -m simulator`` would), which leaves only the servers' own work in this process.
+
+    python benchmarks/bench_simulator.py [--rows 100000] [--requests 400] [--rounds 5] [--client-process]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
+import json
+import os
+import statistics
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -23,20 +39,19 @@ from starlette.routing import Route
 
 from simulator.config import DEFAULT_PASSWORD, PUBLIC_CLIENT_ID, SimConfig
 from simulator.odata.store import VERSION_COLUMN
-from simulator.server import SimulatorServer
+from simulator.server import SimulatorServer, _bind, uvicorn_config
 
 
 def bare_server() -> tuple[str, uvicorn.Server]:
+    """A Starlette app with one async JSON route, served like the simulator (same config, same bind)."""
     record = {"@odata.etag": 'W/"1"', "accountid": str(uuid.uuid4()), "name": "Bare"}
 
     async def one(request):
         return JSONResponse(record)
 
-    app = Starlette(routes=[Route("/accounts/{key}", one)])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    app = Starlette(routes=[Route("/api/data/v9.2/{rest:path}", one)])
+    sock = _bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn_config(app, "warning"))
     threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True).start()
     while not server.started:
         time.sleep(0.01)
@@ -51,48 +66,92 @@ def measure(session: requests.Session, urls: list[str], headers: dict) -> float:
     return len(urls) / (time.perf_counter() - start)
 
 
+# The same loop in a child process: its own session, warmed up on the first 20 URLs, then timed.
+_CHILD = """
+import json, sys, time, requests
+urls, headers = json.load(sys.stdin)
+session = requests.Session()
+for url in urls[:20]:
+    session.get(url, headers=headers)
+start = time.perf_counter()
+for url in urls:
+    reply = session.get(url, headers=headers)
+    assert reply.status_code == 200, reply.text[:200]
+print(len(urls) / (time.perf_counter() - start))
+"""
+
+
+def measure_in_child(urls: list[str], headers: dict) -> float:
+    done = subprocess.run([sys.executable, "-c", _CHILD], input=json.dumps([urls, headers]), capture_output=True,
+                          text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"client process failed: {done.stderr[-500:]}")
+    return float(done.stdout)
+
+
+def seed(service, ids: list[str]) -> None:
+    with service.store.transaction() as conn:
+        batch = []
+        for i, account_id in enumerate(ids):
+            batch.append({"accountid": account_id, "name": f"Bench {i:06d}", "numberofemployees": i % 5000,
+                          "accountnumber": f"B-{i:06d}", "statecode": 0, VERSION_COLUMN: 1, "versionnumber": 1})
+            if len(batch) == 10_000:
+                conn.execute(service.table("accounts").insert(), batch)
+                batch = []
+        if batch:
+            conn.execute(service.table("accounts").insert(), batch)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=400, help="requests per case and round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--client-process", action="store_true",
+                        help="run the client loop in a child process (for both servers)")
     args = parser.parse_args()
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with SimulatorServer(SimConfig()) as sim:
         service = sim.apps.crm.state.service
         ids = [str(uuid.UUID(int=i + 1)) for i in range(args.rows)]
         started = time.perf_counter()
-        with service.store.transaction() as conn:
-            batch = []
-            for i, account_id in enumerate(ids):
-                batch.append({"accountid": account_id, "name": f"Bench {i:06d}", "numberofemployees": i % 5000,
-                              "accountnumber": f"B-{i:06d}", "statecode": 0, VERSION_COLUMN: 1, "versionnumber": 1})
-                if len(batch) == 10_000:
-                    conn.execute(service.table("accounts").insert(), batch)
-                    batch = []
-            if batch:
-                conn.execute(service.table("accounts").insert(), batch)
+        seed(service, ids)
         print(f"seeded {args.rows:,} accounts in {time.perf_counter() - started:.1f} s")
         token = requests.post(f"{sim.config.login_url}/{sim.config.tenant_id}/oauth2/token", data={
             "grant_type": "password", "client_id": PUBLIC_CLIENT_ID, "resource": sim.config.crm_url,
             "username": "admin@contoso.onmicrosoft.com", "password": DEFAULT_PASSWORD}).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        root = f"{sim.config.crm_url}/api/data/v9.2"
-        session = requests.Session()
-        step = max(1, args.rows // args.requests)
-        by_key = [f"{root}/accounts({ids[i * step % args.rows]})?$select=name" for i in range(args.requests)]
-        by_filter = [f"{root}/accounts?$select=name&$top=10&$filter=accountnumber eq 'B-{i * step % args.rows:06d}'"
-                     f" and numberofemployees ge 0" for i in range(args.requests)]
-        measure(session, by_key[:20], headers)  # warm-up
-        key_rps = measure(session, by_key, headers)
-        filter_rps = measure(session, by_filter, headers)
         bare_url, bare = bare_server()
-        bare_urls = [f"{bare_url}/accounts/{i}" for i in range(args.requests)]
-        measure(session, bare_urls[:20], {})
-        bare_rps = measure(session, bare_urls, {})
+        step = max(1, args.rows // args.requests)
+        paths = {
+            "GET by key": [f"/api/data/v9.2/accounts({ids[i * step % args.rows]})?$select=name"
+                           for i in range(args.requests)],
+            "$filter (indexed alt key)": [
+                f"/api/data/v9.2/accounts?$select=name&$top=10&$filter=accountnumber eq "
+                f"'B-{i * step % args.rows:06d}' and numberofemployees ge 0" for i in range(args.requests)],
+        }
+        session = requests.Session()
+        rates: dict[str, dict[str, list[float]]] = {case: {"bare": [], "sim": []} for case in paths}
+        for case_paths in paths.values():  # warm-up: connections, SQLite pages, parser tables
+            measure(session, [bare_url + p for p in case_paths[:100]], headers)
+            measure(session, [sim.config.crm_url + p for p in case_paths[:100]], headers)
+        for round_number in range(args.rounds):
+            for case, case_paths in paths.items():
+                sides = [("bare", bare_url), ("sim", sim.config.crm_url)]
+                for side, base in sides if round_number % 2 == 0 else reversed(sides):
+                    urls = [base + p for p in case_paths]
+                    rates[case][side].append(measure_in_child(urls, headers) if args.client_process
+                                             else measure(session, urls, headers))
         bare.should_exit = True
-    print(f"{'case':<38}{'req/s':>10}{'vs bare Starlette':>20}")
-    print(f"{'bare Starlette JSON route':<38}{bare_rps:>10.0f}{1.0:>19.2f}x")
-    print(f"{'Dataverse GET by key':<38}{key_rps:>10.0f}{key_rps / bare_rps:>19.2f}x")
-    print(f"{'Dataverse $filter (indexed alt key)':<38}{filter_rps:>10.0f}{filter_rps / bare_rps:>19.2f}x")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    client = "a child process" if args.client_process else "this process"
+    print(f"{args.rounds} rounds x {args.requests} requests per case, client loop in {client}; medians")
+    print(f"{'case':<38}{'bare req/s':>12}{'sim req/s':>12}{'sim vs bare':>14}{'rounds':>30}")
+    for case, sides in rates.items():
+        ratios = [s / b for s, b in zip(sides["sim"], sides["bare"], strict=True)]
+        print(f"{'Dataverse ' + case:<38}{statistics.median(sides['bare']):>12.0f}"
+              f"{statistics.median(sides['sim']):>12.0f}{statistics.median(ratios):>13.2f}x"
+              f"{' '.join(f'{r:.2f}' for r in ratios):>30}")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,12 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_config(app, log_level: str, **ssl_options) -> uvicorn.Config:
+    """How the simulator runs uvicorn (also used by ``benchmarks/bench_simulator.py`` for its peer)."""
+    return uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False, timeout_keep_alive=30,
+                          h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **ssl_options)
+
+
 class SimulatorServer:
     """Start/stop the whole simulated estate; usable as a context manager.
 
@@ -137,10 +143,7 @@ class SimulatorServer:
 
     def start(self) -> SimulatorServer:
         dispatcher = self._prepare()
-        uv_config = uvicorn.Config(dispatcher, log_level=self.log_level, lifespan="on",
-                                   access_log=False, timeout_keep_alive=30,
-                                   h11_max_incomplete_event_size=MAX_REQUEST_HEAD, **self._ssl_options)
-        self._server = uvicorn.Server(uv_config)
+        self._server = uvicorn.Server(uvicorn_config(dispatcher, self.log_level, **self._ssl_options))
         self._thread = threading.Thread(target=self._run, name="dynamics-simulator", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 15

@@ -21,10 +21,11 @@ from simulator.dataverse.unsimulated import UNSIMULATED_PARAMETERS, refuse_unsim
 from simulator.keys import SigningKey
 from simulator.odata.batch import BatchRules, MultipartBatch
 from simulator.odata.errors import ODataProblem
-from simulator.odata.routing import METHODS, request_context
+from simulator.odata.routing import METHODS, base_url, request_context, serve_read
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
+_BELOW_VERSION = re.compile(r"^/api/data/[^/]+/?(.*)$")
 VERSIONS = {"v8.0", "v8.1", "v8.2", "v9.0", "v9.1", "v9.2"}
 # "Execute batch operations using the Web API": up to 1,000 requests; without odata.continue-on-error
 # the first failure stops the batch and is its status; inner URLs may name any API version.
@@ -54,15 +55,17 @@ def dataverse_routes(service: ODataService) -> list[Route]:
                                            "message": f"Resource not found for the segment '{version}'."}},
                                 status_code=404, headers={"OData-Version": "4.0"})
         raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
-        match = re.match(r"^/api/data/[^/]+/?(.*)$", raw_path)
+        match = _BELOW_VERSION.match(raw_path)
         path = match.group(1) if match else request.path_params.get("path", "")
-        root = f"{str(request.base_url).rstrip('/')}/api/data/{version}"
+        root = f"{base_url(request).rstrip('/')}/api/data/{version}"
         ctx = request_context(request, root, path, await request.body(), version)
         ctx.extras["service"] = service
         if UNSIMULATED_PARAMETERS.keys() & ctx.params.keys():  # acted on by Dataverse, not simulated
             return await run_in_threadpool(_guarded, service, ctx)
         if definitions.handles(path):  # simulator/dataverse/metadata_api.py
             return await run_in_threadpool(definitions.handle, service, ctx)
+        if ctx.method == "GET":  # simulator/odata/routing.py: no thread hand-off when the store is free
+            return await serve_read(service.store, service.handle, ctx)
         return await run_in_threadpool(service.handle, ctx)
 
     return [Route("/api/data/{version}", endpoint, methods=METHODS),

@@ -36,6 +36,7 @@ class DataverseDialect(Dialect):
     supports_skip = False
     count_cap = COUNT_CAP
     top_with_maxpagesize = False  # "$top is ignored when odata.maxpagesize is also sent"
+    filter_plans = True  # its compare hook only reads query-function placeholders, never strings
 
     def __init__(self, config: SimConfig, key: SigningKey):
         self.config = config

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass
@@ -24,10 +25,16 @@ class RequestContext:
 
     @property
     def prefer(self) -> dict[str, str]:
-        return parse_prefer(self.headers.get("prefer", ""))
+        return dict(_parsed_prefer(self.headers.get("prefer", "")))  # a copy: callers may change theirs
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+
+@lru_cache(maxsize=256)
+def _parsed_prefer(value: str) -> dict[str, str]:
+    """A request reads its ``Prefer`` header several times, and clients send the same few values."""
+    return parse_prefer(value)
 
 
 def parse_prefer(value: str) -> dict[str, str]:

@@ -19,6 +19,9 @@ from simulator.odata.paths import KeyPredicate
 if TYPE_CHECKING:
     from simulator.odata.context import RequestContext
 
+# One encoder for every JSON answer: json.dumps with these options builds a new encoder per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 class Dialect:
     name = "odata"
@@ -33,6 +36,9 @@ class Dialect:
     require_if_match = False
     expand_limit = 15
     paging_by_skip = False  # nextLink carries $skip (F&O) instead of a $skiptoken
+    # Keep each $filter shape's SQL with its strings as parameters (simulator/odata/work.py); only for a
+    # dialect whose compare hook and preprocessing never look inside string literals.
+    filter_plans = False
 
     # ------------------------------------------------------------------ responses
     def common_headers(self, ctx: RequestContext) -> dict[str, str]:
@@ -41,7 +47,7 @@ class Dialect:
     def json_response(self, ctx: RequestContext, body: dict, status: int = 200,
                       headers: dict[str, str] | None = None) -> Response:
         all_headers = self.common_headers(ctx) | (headers or {})
-        return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        return Response(_JSON.encode(body).encode(),
                         status_code=status, headers=all_headers, media_type=self.json_content_type)
 
     def empty_response(self, ctx: RequestContext, status: int = 204,

@@ -9,7 +9,11 @@ collection navigation as ``EXISTS``, GUIDs stored in lower case, date-times in I
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -17,6 +21,8 @@ from odata_query import ast
 from odata_query import exceptions as oq_exc
 from odata_query.grammar import ODataLexer, ODataParser
 from odata_query.sqlalchemy.core import AstToSqlAlchemyCoreVisitor
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from simulator.odata import filter_limits
 from simulator.odata.edm import format_datetime
@@ -33,8 +39,100 @@ ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 SUPPORTED_FUNCTIONS = {"contains", "startswith", "endswith"}
 
 
+# ---------------------------------------------------------------------- parse once per shape
+# Clients send the same filter with other values (``accountnumber eq 'B-000123'``, then 'B-000124'),
+# and sly's lexer and LALR parser were a third of such a request's time. A filter's *shape* is its
+# text with every plain string literal replaced by a numbered placeholder; the tree of a shape is
+# parsed once, and a request's tree is that tree with its own strings put back. A string literal
+# cannot change how the rest of the text is tokenised or parsed (sly sees one STRING token whatever
+# is between the quotes), so the result is the tree a fresh parse would give. Prefixed literals
+# (``duration'P1D'``, ``geography'…'``) stay in the shape as they are. A shape that fails to parse
+# is never cached: the original text is parsed again so the error names the caller's own text.
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")  # starts at a quote only: linear in the text's length
+_PREFIX_CHAR = re.compile(r"[\w.]")
+_SHAPES_MAX = 1024
+_shapes: OrderedDict[str, ast._Node] = OrderedDict()
+_shapes_lock = threading.Lock()
+
+
+def _placeholder(index: int) -> str:
+    return f"\x00{index}\x00"  # NUL never reaches a parsed filter from a URL's text unescaped as a string
+
+
+def filter_shape(text: str) -> tuple[str, dict[str, str]]:
+    """The text with plain string literals as placeholders, and each placeholder's value (unescaped)."""
+    values: dict[str, str] = {}
+
+    def swap(match: re.Match) -> str:
+        start = match.start()
+        if start and _PREFIX_CHAR.match(text, start - 1):  # duration'…', or a name glued to a quote: keep
+            return match.group(0)
+        marker = _placeholder(len(values))
+        values[marker] = match.group(1).replace("''", "'")
+        return f"'{marker}'"
+
+    return _QUOTED.sub(swap, text), values
+
+
+def _put_back(tree, values: dict[str, str]):
+    """``tree`` with placeholder strings replaced by their values (unchanged subtrees are shared).
+
+    Iterative: an ``or`` chain of a thousand terms is a tree a thousand levels deep.
+    """
+    done: dict[int, object] = {}
+    stack: list[tuple[object, bool]] = [(tree, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in done:
+            continue
+        if isinstance(node, ast.String):
+            done[id(node)] = ast.String(values[node.val]) if node.val in values else node
+        elif isinstance(node, list):
+            if not children_done:
+                stack.append((node, True))
+                stack.extend((child, False) for child in node)
+                continue
+            items = [done[id(child)] for child in node]
+            done[id(node)] = items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+        elif isinstance(node, ast._Node):  # literals too: ast.List holds the strings of ``in (…)``
+            fields = [(name, value) for name in node.__dataclass_fields__
+                      if isinstance(value := getattr(node, name), ast._Node | list)]
+            if not children_done:
+                stack.append((node, True))
+                stack.extend((value, False) for _, value in fields)
+                continue
+            changes = {name: done[id(value)] for name, value in fields if done[id(value)] is not value}
+            done[id(node)] = dataclasses.replace(node, **changes) if changes else node
+        else:
+            done[id(node)] = node
+    return done[id(tree)]
+
+
 def parse_filter(text: str) -> ast._Node:
-    """Parse ``$filter`` text, turning parser failures into the service's syntax errors."""
+    """Parse ``$filter`` text, turning parser failures into the service's syntax errors.
+
+    Trees are cached by the filter's shape (see :func:`filter_shape`), bounded, shared by threads.
+    """
+    if text.count("'") % 2 or "\x00" in text:
+        return _parse(text)
+    shape, values = filter_shape(text)
+    with _shapes_lock:
+        tree = _shapes.get(shape)
+        if tree is not None:
+            _shapes.move_to_end(shape)
+    if tree is None:
+        try:
+            tree = _parse(shape)
+        except ODataProblem:
+            return _parse(text)  # the caller's own text in the message (and its own error, if any)
+        with _shapes_lock:
+            _shapes[shape] = tree
+            if len(_shapes) > _SHAPES_MAX:
+                _shapes.popitem(last=False)
+    return _put_back(tree, values) if values else tree
+
+
+def _parse(text: str) -> ast._Node:
     if text.count("'") % 2:
         position = text.rfind("'")
         raise syntax_error(f"There is an unterminated literal at position {position} in '{text}'.")
@@ -81,6 +179,10 @@ class FilterCompiler(AstToSqlAlchemyCoreVisitor):
 
     ``table_for(set_name)`` returns the SQL table of another entity set, for sub-queries.
     ``literal_hook`` lets a dialect rewrite literals (e.g. F&O wildcards) before comparison.
+
+    Dialects with ``filter_plans`` keep a compiled shape for other string values (:func:`plan_filter`):
+    a rewrite of a string is detected there, but a branch taken only for some string *contents* (one
+    that leaves the probe strings alone) would not be. Such a branch here needs ``filter_plans`` off.
     """
 
     def __init__(self, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,
@@ -228,7 +330,11 @@ def compile_filter(text: str, model: EntityModel, entity_set: EntitySet, table: 
                    preprocess: Callable[[str], str] | None = None) -> sa.ColumnElement:
     if preprocess is not None:
         text = preprocess(text)
-    tree = parse_filter(text)
+    return compile_tree(parse_filter(text), model, entity_set, table, table_for, compare_hook)
+
+
+def compile_tree(tree, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,
+                 table_for: Callable[[str], sa.Table], compare_hook: Callable | None = None) -> sa.ColumnElement:
     compiler = FilterCompiler(model, entity_set, table, table_for, compare_hook)
     try:
         return compiler.visit(tree)
@@ -240,3 +346,55 @@ def compile_filter(text: str, model: EntityModel, entity_set: EntitySet, table: 
         raise syntax_error(f"The query specified in the URI is not valid: {exc}.") from None
     except RecursionError:  # a shape check_depth does not foresee; never a 500
         raise filter_limits.too_deep() from None
+
+
+# ---------------------------------------------------------------------- SQL once per shape
+# A shape's SQL with its strings as bound parameters, when compiling does not look at the strings.
+# The shape is compiled with probe strings that any rewriting would change (capitals, wildcards, LIKE
+# characters, spaces): if every probe comes out as exactly one bound value, untouched, the strings
+# only ever travel as parameters and the clause is kept with named parameters for them. Anything
+# else (a GUID column lower-cases its value, a LIKE pattern built around it, a dialect hook reading
+# it) answers None and such filters are compiled per request as before.
+_PROBE = "\x00Pr *%_-[{0}]\x00"
+_plans = itertools.count()
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def plan_filter(shape: str, strings: int, model: EntityModel, entity_set: EntitySet, table: sa.FromClause,
+                table_for: Callable[[str], sa.Table], compare_hook: Callable | None = None):
+    """``(clause, names)`` for a filter shape (see :func:`filter_shape`), or None when it cannot be kept.
+
+    ``names[i]`` is the bound parameter that carries the shape's i-th string. Raises the service's
+    problem when the shape itself is invalid (the caller re-compiles the real text for the message).
+    """
+    probes = {_PROBE.format(i): i for i in range(strings)}
+    tree = _put_back(parse_filter(shape), {_placeholder(i): probe for probe, i in probes.items()})
+    clause = compile_tree(tree, model, entity_set, table, table_for, compare_hook)
+    plan = next(_plans)
+    names = [f"filter_{plan}_{i}" for i in range(strings)]
+    seen: set[int] = set()
+
+    def swap(element):
+        if isinstance(element, BindParameter) and isinstance(element.value, str) and "\x00" in element.value:
+            index = probes.get(element.value)
+            if index is None:
+                raise _NotPlain
+            seen.add(index)
+            return sa.bindparam(names[index], type_=element.type)
+        return None
+
+    try:
+        kept = visitors.replacement_traverse(clause, {}, swap)
+    except _NotPlain:
+        return None
+    if seen != set(range(strings)):
+        return None
+    for element in visitors.iterate(kept):
+        if isinstance(element, BindParameter) and isinstance(element.value, str) and "\x00" in element.value:
+            return None
+    if "\x00" in str(kept.compile()):
+        return None
+    return kept, names

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
+from starlette.responses import Response
 
 from simulator.odata.context import RequestContext
 
@@ -30,7 +33,66 @@ register_url_convertor("anypath", AnyPathConvertor())
 
 def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:
     """Build the dialect-neutral request view (query parameters percent-decoded once)."""
-    params = dict(parse_qsl(request.url.query, keep_blank_values=True))
-    headers = {k.lower(): v for k, v in request.headers.items()}
+    params = dict(parse_qsl(query_text(request), keep_blank_values=True))
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]}
     return RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
                           headers=headers, body=body, version=version)
+
+
+# Characters after which Starlette's ``request.url.query`` (urlsplit of the rebuilt URL) is not simply
+# the decoded query string: removed (tab, CR, LF), a fragment (#), or a host that urlsplit would cut
+# or refuse (/ ? # [ ]). Anything else takes the short way, which gives the same text.
+_NOT_PLAIN_QUERY = frozenset("\t\r\n#")
+_NOT_PLAIN_HOST = frozenset("\t\r\n/?#[]")
+
+
+def _host_header(scope) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"host":
+            return value.decode("latin-1")
+    return None
+
+
+def query_text(request: Request) -> str:
+    """``request.url.query`` without rebuilding and re-splitting the URL when that changes nothing."""
+    query = request.scope.get("query_string", b"").decode()
+    host = _host_header(request.scope)
+    if _NOT_PLAIN_QUERY.isdisjoint(query) and (host is None or (host.isascii() and _NOT_PLAIN_HOST.isdisjoint(host))):
+        return query
+    return request.url.query
+
+
+_base_urls: dict[tuple, str] = {}
+
+
+def base_url(request: Request) -> str:
+    """``str(request.base_url)``, remembered per scheme, server, host header and root path."""
+    scope = request.scope
+    shape = (scope.get("scheme", "http"), scope.get("server"), _host_header(scope),
+             scope.get("app_root_path", scope.get("root_path", "")))
+    text = _base_urls.get(shape)
+    if text is None:
+        text = str(request.base_url)
+        if len(_base_urls) >= 256:  # Host headers are the client's to choose: stay bounded
+            _base_urls.clear()
+        _base_urls[shape] = text
+    return text
+
+
+async def serve_read(store, handler: Callable[..., Response], *args) -> Response:
+    """Answer a read on the event loop when the store is free, else in a worker thread.
+
+    Handing a request to a worker thread and back costs two thread wake-ups on top of the
+    connection's own; on a busy machine each can wait for a time slice, and for a GET by key that
+    was most of the answer's latency. A read that can take the store's lock at once runs here
+    (sub-millisecond for the usual GET, and no other thread can need the loop to finish it); one
+    that would have to wait for another thread's unit of work (a change set, a long write) goes to
+    a worker thread as before, so the event loop never waits for a lock.
+    """
+    lock = store.lock
+    if lock.acquire(blocking=False):
+        try:
+            return handler(*args)
+        finally:
+            lock.release()
+    return await run_in_threadpool(handler, *args)

@@ -11,19 +11,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
 
 from simulator.odata.context import RequestContext
 from simulator.odata.dialect import Dialect
 from simulator.odata.edm import CoercionError, coerce, to_json
-from simulator.odata.errors import syntax_error
-from simulator.odata.filters import compile_filter
+from simulator.odata.errors import ODataProblem, syntax_error
+from simulator.odata.filters import compile_filter, filter_shape, plan_filter
 from simulator.odata.model import EntityModel, EntitySet
 from simulator.odata.options import ExpandItem, QueryOptions
 from simulator.odata.paths import parse_key, split_path
 from simulator.odata.store import VERSION_COLUMN, Store
+
+
+@dataclass(frozen=True)
+class Where:
+    """The conditions of a read and the values of the parameters a kept ``$filter`` plan left open."""
+
+    clause: sa.ColumnElement | None
+    params: dict = field(default_factory=dict)
+    shape: tuple | None = None  # set when ``clause`` is the same object for every request of this shape
 
 
 class EntityWork:
@@ -34,6 +45,13 @@ class EntityWork:
         self.store = store
         self.prefix = prefix
         self.dialect = dialect
+        # Built once per shape and reused (a request used to rebuild them): statements that find a
+        # row by column values, with bound parameters, by (set, ((column, value type), ...)); the
+        # properties a rendering writes, by (set, $select, always-selected names).
+        self._finders: dict[tuple, sa.Select] = {}
+        self._rendered: dict[tuple, list] = {}
+        self._filters: dict[tuple, tuple | None] = {}  # (set, $filter shape) -> (clause, names) or None
+        self._selects: dict[tuple, sa.Select] = {}  # (set, Where.shape, $orderby) -> SELECT … LIMIT :n OFFSET :m
 
     # ------------------------------------------------------------------ units of work
     @contextmanager
@@ -71,27 +89,73 @@ class EntityWork:
 
     def find(self, conn, entity_set: EntitySet, values: dict, ctx: RequestContext | None = None) -> dict | None:
         table = self.table(entity_set.name)
-        clause = sa.and_(*[table.c[k] == v for k, v in values.items()])
         scope = self.dialect.scope_clause(entity_set, table, ctx) if ctx is not None else None
+        if any(v is None for v in values.values()):  # ``IS NULL``: not a shape worth keeping
+            clause = sa.and_(*[table.c[k] == v for k, v in values.items()])
+            statement, params = sa.select(table).where(clause), {}
+        else:
+            statement, params = self._finder(entity_set.name, table, values)
         if scope is not None:
-            clause = sa.and_(clause, scope)
-        row = conn.execute(sa.select(table).where(clause)).first()
+            statement = statement.where(scope)
+        row = conn.execute(statement, params).first()
         return self.row_dict(row) if row else None
+
+    def _finder(self, set_name: str, table: sa.Table, values: dict) -> tuple[sa.Select, dict]:
+        """``SELECT … WHERE k1 = :find_0 AND …`` for these columns and value types, and its parameters.
+
+        Each parameter gets the type SQLAlchemy gives a literal compared with the column
+        (``coerce_compared_value``), so the cached statement binds values as ``column == value`` did.
+        """
+        shape = (set_name, *((name, type(value)) for name, value in values.items()))
+        statement = self._finders.get(shape)
+        if statement is None:
+            statement = sa.select(table).where(sa.and_(*[
+                table.c[name] == sa.bindparam(f"find_{i}", type_=table.c[name].type.coerce_compared_value(
+                    operators.eq, value)) for i, (name, value) in enumerate(values.items())]))
+            self._finders[shape] = statement
+        return statement, {f"find_{i}": value for i, value in enumerate(values.values())}
 
     # ------------------------------------------------------------------ reads
     def where_clause(self, ctx: RequestContext, entity_set: EntitySet, table, opts: QueryOptions,
-                     link: dict | tuple | None = None):
-        clauses = []
+                     link: dict | tuple | None = None) -> Where:
+        clauses, params = [], {}
         if link is not None:
             clauses += self.link_clauses(table, link)
         scope = self.dialect.scope_clause(entity_set, table, ctx)
         if scope is not None:
             clauses.append(scope)
         if opts.filter:
-            clauses.append(compile_filter(opts.filter, self.model, entity_set, table, self.table,
-                                          self.dialect.compare_hook(),
-                                          self.dialect.preprocess_filter))
-        return sa.and_(*clauses) if clauses else None
+            clause, params, kept = self.filter_clause(entity_set, table, opts.filter)
+            if not clauses and kept:  # a kept plan alone: the same clause object every time
+                return Where(clause, params, ("filter", id(clause)))
+            clauses.append(clause)
+        if not clauses:
+            return Where(None, {}, ("all",))
+        return Where(sa.and_(*clauses), params)
+
+    def filter_clause(self, entity_set: EntitySet, table, text: str) -> tuple[sa.ColumnElement, dict, bool]:
+        """``$filter`` as SQL, its parameters and whether the clause is a kept plan: the shape's clause with
+        its strings as parameters when the dialect allows (:func:`~simulator.odata.filters.plan_filter`),
+        else compiled for this text."""
+        hook = self.dialect.compare_hook()
+        original, text = text, self.dialect.preprocess_filter(text)  # (once: it may note query functions)
+        if not self.dialect.filter_plans or text != original or "\x00" in text or text.count("'") % 2:
+            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}, False
+        shape, values = filter_shape(text)
+        key = (entity_set.name, shape)
+        plan = self._filters.get(key, self)  # (self: not planned yet)
+        if plan is self:
+            try:
+                plan = plan_filter(shape, len(values), self.model, entity_set, table, self.table, hook)
+            except ODataProblem:
+                plan = None  # the message must name the caller's text: compiled below
+            if len(self._filters) >= 1024:
+                self._filters.clear()
+            self._filters[key] = plan
+        if plan is None:
+            return compile_filter(text, self.model, entity_set, table, self.table, hook), {}, False
+        clause, names = plan
+        return clause, dict(zip(names, values.values(), strict=True)), True
 
     @staticmethod
     def ordered(select, table, entity_set: EntitySet, opts: QueryOptions):
@@ -99,21 +163,34 @@ class EntityWork:
         order += [table.c[k].asc() for k in (*entity_set.default_order, *entity_set.type.key)]
         return select.order_by(*order)
 
-    def select_rows(self, conn, entity_set: EntitySet, where, opts: QueryOptions, limit: int,
+    def select_rows(self, conn, entity_set: EntitySet, where: Where, opts: QueryOptions, limit: int,
                     offset: int) -> list[dict]:
         """Up to ``limit`` rows in the query's order from ``offset``."""
         table = self.table(entity_set.name)
-        select = sa.select(table)
-        if where is not None:
-            select = select.where(where)
-        return [self.row_dict(r) for r in conn.execute(
-            self.ordered(select, table, entity_set, opts).limit(limit).offset(offset))]
+        if where.shape is None:
+            select = sa.select(table)
+            if where.clause is not None:
+                select = select.where(where.clause)
+            statement, params = self.ordered(select, table, entity_set, opts).limit(limit).offset(offset), where.params
+        else:  # one statement per shape, its limit and offset bound too (built and keyed once)
+            shape = (entity_set.name, where.shape, tuple(opts.orderby))
+            statement = self._selects.get(shape)
+            if statement is None:
+                select = sa.select(table) if where.clause is None else sa.select(table).where(where.clause)
+                statement = self.ordered(select, table, entity_set, opts) \
+                    .limit(sa.bindparam("page_limit", type_=sa.Integer())) \
+                    .offset(sa.bindparam("page_offset", type_=sa.Integer()))
+                if len(self._selects) >= 1024:
+                    self._selects.clear()
+                self._selects[shape] = statement
+            params = {**where.params, "page_limit": limit, "page_offset": offset}
+        return [self.row_dict(r) for r in conn.execute(statement, params)]
 
-    def count_rows(self, conn, entity_set: EntitySet, where) -> int:
+    def count_rows(self, conn, entity_set: EntitySet, where: Where) -> int:
         select = sa.select(sa.func.count()).select_from(self.table(entity_set.name))
-        if where is not None:
-            select = select.where(where)
-        return conn.execute(select).scalar_one()
+        if where.clause is not None:
+            select = select.where(where.clause)
+        return conn.execute(select, where.params).scalar_one()
 
     def linked_rows(self, conn, target: EntitySet, column: str, value) -> list[dict]:
         table = self.table(target.name)
@@ -122,14 +199,8 @@ class EntityWork:
     # ------------------------------------------------------------------ rendering
     def render(self, conn, ctx: RequestContext, entity_set: EntitySet, row: dict, select: list[str] | None,
                expand: list[ExpandItem], include, nested: bool = False) -> dict:
-        et = entity_set.type
         out: dict = {"@odata.etag": self.dialect.row_etag(entity_set, row)}
-        names = [p.name for p in et.properties]
-        if select is not None:
-            chosen = set(select) | set(et.key) | self.dialect.always_selected(entity_set, select)
-            names = [n for n in names if n in chosen]
-        for name in names:
-            prop = et.prop(name)
+        for name, prop in self.rendered_properties(entity_set, select):
             value = to_json(row.get(name), prop)
             if include:
                 for ann, ann_value in self.dialect.annotations(entity_set, prop, value, row, conn, self).items():
@@ -139,6 +210,20 @@ class EntityWork:
         for item in expand:
             out.update(self.render_expand(conn, ctx, entity_set, row, item, include))
         return out
+
+    def rendered_properties(self, entity_set: EntitySet, select: list[str] | None) -> list:
+        """``(name, property)`` in declaration order for a ``$select`` (None: all), built once per shape."""
+        et = entity_set.type
+        always = frozenset(self.dialect.always_selected(entity_set, select)) if select is not None else None
+        shape = (entity_set.name, id(et), len(et.properties), tuple(select) if select is not None else None, always)
+        chosen = self._rendered.get(shape)
+        if chosen is None:
+            wanted = None if select is None else set(select) | set(et.key) | always
+            chosen = [(p.name, p) for p in et.properties if wanted is None or p.name in wanted]
+            if len(self._rendered) >= 4096:  # any number of $select lists can arrive: stay bounded
+                self._rendered.clear()
+            self._rendered[shape] = chosen
+        return chosen
 
     def render_expand(self, conn, ctx: RequestContext, entity_set: EntitySet, row: dict, item: ExpandItem,
                       include) -> dict:

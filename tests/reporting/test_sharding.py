@@ -240,10 +240,10 @@ def test_four_shards_of_harness_test_merge_into_the_single_run(tmp_path):
         assert process.returncode == 0, output[-3000:]
     slices = [json.loads((tmp_path / f"slice{k}" / "summary.json").read_text())["shard"] for k in (1, 2, 3, 4)]
     tests = json.loads((tmp_path / "single" / "summary.json").read_text())["totals"]["tests"]
-    assert sum(len(s["tests"]) for s in slices) == slices[0]["selected"] == tests > 7
+    assert sum(len(s["tests"]) for s in slices) == slices[0]["selected"] == tests > 8
     assert all(s["tests"] for s in slices)
     holding = [s for s in slices if any("postman_collection" in t for t in s["tests"])]
-    assert len(holding) == 1 and sum("postman_collection" in t for t in holding[0]["tests"]) == 7
+    assert len(holding) == 1 and sum("postman_collection" in t for t in holding[0]["tests"]) == 8  # fno-crud: token + 7 items, kept together
 
     merged = subprocess.run([sys.executable, "-m", "harness.cli", "reports", "merge",
                              *(f"slice{k}" for k in (1, 2, 3, 4)), "--out", "merged"],

@@ -1,0 +1,70 @@
+"""The request view's short cuts give what Starlette's ``request.url.query`` and ``request.base_url`` give.
+
+simulator/odata/routing.py reads the query string straight from the ASGI scope (instead of rebuilding
+the URL and splitting it again) and remembers base URLs; these tests compare both with Starlette for
+hand-picked and generated query strings and Host headers, errors included.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.requests import Request
+
+from simulator.odata import routing
+
+SETTINGS = settings(max_examples=400, derandomize=True, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def _scope(query: bytes, host: str | None, path: str = "/api/data/v9.2/accounts", server=("127.0.0.1", 8401),
+           scheme: str = "http") -> dict:
+    headers = [(b"accept", b"application/json")]
+    if host is not None:
+        headers.append((b"host", host.encode("latin-1")))
+    return {"type": "http", "method": "GET", "scheme": scheme, "path": path, "raw_path": path.encode(),
+            "query_string": query, "root_path": "", "headers": headers, "server": server}
+
+
+def _outcome(function):
+    try:
+        return "value", function()
+    except (ValueError, UnicodeDecodeError) as exc:
+        return "error", type(exc).__name__
+
+
+def _same(scope: dict) -> None:
+    assert _outcome(lambda: routing.query_text(Request(scope))) == _outcome(lambda: Request(scope).url.query)
+    assert _outcome(lambda: routing.base_url(Request(scope))) == _outcome(lambda: str(Request(scope).base_url))
+
+
+@pytest.mark.parametrize("query, host", [
+    (b"$select=name&$filter=name%20eq%20'x'", "127.0.0.1:8401"),
+    (b"", "127.0.0.1:8401"),
+    (b"a=1#fragment", "127.0.0.1:8401"),
+    (b"a=1\tb=2", "127.0.0.1:8401"),
+    (b"a=1?b=2", "127.0.0.1:8401"),
+    (b"a=%zz&b", None),
+    (b"a=1", "[::1]:8401"),
+    (b"a=1", "[::1"),
+    (b"a=1", "host/with/slash"),
+    (b"a=1", "h\xf6st:8401"),
+    (b"a=1", "example.com:notaport"),
+    (b"a=\xff", "127.0.0.1:8401"),
+])
+def test_query_and_base_url_as_starlette_gives_them(query, host):
+    _same(_scope(query, host))
+
+
+def test_the_base_url_follows_the_host_header_and_scheme():
+    assert routing.base_url(Request(_scope(b"", "contoso.crm.dynamics.com"))) == "http://contoso.crm.dynamics.com/"
+    assert routing.base_url(Request(_scope(b"", "contoso.crm.dynamics.com", scheme="https"))) == \
+        "https://contoso.crm.dynamics.com/"
+    assert routing.base_url(Request(_scope(b"", None, server=("127.0.0.1", 9000)))) == "http://127.0.0.1:9000/"
+
+
+@SETTINGS
+@given(st.binary(max_size=40), st.one_of(st.none(), st.text(alphabet=st.characters(max_codepoint=255), max_size=20)))
+def test_any_query_string_and_host_give_what_starlette_gives(query, host):
+    _same(_scope(query, host))

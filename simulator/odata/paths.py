@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from simulator.odata.errors import syntax_error
 
-_STRUCTURE = re.compile(r"[()/]")
+_STRUCTURE = re.compile(r"[()/']")
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -29,34 +29,21 @@ class KeyPredicate:
 def split_path(path: str) -> list[Segment]:
     """Split on ``/`` outside quotes; separate ``name(key)`` into name and key text."""
     quoted, depth = False, 0
-    if "'" not in path:  # the usual path: only parentheses and slashes matter, no need to walk every character
-        segments, start = [], 0
-        for match in _STRUCTURE.finditer(path):
-            char = match.group()
-            if char == "(":
-                depth += 1
-            elif char == ")":
-                depth -= 1
-            elif depth == 0:
-                segments.append(path[start:match.start()])
-                start = match.end()
-        segments.append(path[start:])
-    else:
-        segments, current = [], []
-        for char in path:
-            if char == "'":
-                quoted = not quoted
-            if not quoted:
-                if char == "(":
-                    depth += 1
-                elif char == ")":
-                    depth -= 1
-            if char == "/" and not quoted and depth == 0:
-                segments.append("".join(current))
-                current = []
-            else:
-                current.append(char)
-        segments.append("".join(current))
+    segments, start = [], 0
+    for match in _STRUCTURE.finditer(path):  # only quotes, parentheses and slashes matter
+        char = match.group()
+        if char == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0:
+            segments.append(path[start:match.start()])
+            start = match.end()
+    segments.append(path[start:])
     if quoted or depth:
         raise syntax_error(f"Bad Request - Error in query syntax. Unbalanced quotes or parentheses in '{path}'.")
     result = []

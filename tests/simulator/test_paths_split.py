@@ -1,4 +1,4 @@
-"""``split_path``'s short way for paths without quotes splits exactly as the character walk does."""
+"""``split_path`` (one walk over quotes, parentheses and slashes) splits exactly as the character walk does."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from tests.metadata.conftest import CRM_SCHEMA, DATA, DYNAMICS_CRM
 from tests.metadata.openapi_checks import assert_valid_full
 from tests.metadata.test_lazy_and_stream import SMALL, generated  # noqa: F401 - the fixture
 from tests.metadata.test_parser import csdl
+from tests.metadata.test_parser_errors import XXE_DOCUMENT
 
 CORPUS = [(DYNAMICS_CRM, "dataverse"), (CRM_SCHEMA, "dataverse")]
 
@@ -147,14 +148,7 @@ def test_what_the_compact_reading_refuses_fails_exactly_like_parse_csdl(text):
 
 
 def test_entities_are_not_expanded():
-    text = (
-        '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
-        '<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>'
-        '<Schema Namespace="N" xmlns="http://docs.oasis-open.org/odata/ns/edm">'
-        '<ComplexType Name="C"><Annotation Term="Org.OData.Core.V1.Description"><String>&e;</String></Annotation>'
-        "</ComplexType></Schema></edmx:DataServices></edmx:Edmx>"
-    )
-    model = load_model(text.encode())
+    model = load_model(XXE_DOCUMENT.encode())
     assert "root:" not in str(model.complex_types["N.C"].description)
 
 

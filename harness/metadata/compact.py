@@ -49,7 +49,8 @@ from .model import (
     TypeDefinition,
     split_collection,
 )
-from .parser import parse_csdl
+from .parser import _bool, parse_csdl
+from .parser import _int_or_keyword as _number  # facets read as parse_csdl reads them
 from .resolve import finalize
 
 EDMX = "{http://docs.oasis-open.org/odata/ns/edmx}"
@@ -116,19 +117,6 @@ def load_model(source: str | os.PathLike | bytes) -> CsdlModel:
     """The compact model when :func:`read_compact` can read ``source``, else ``parse_csdl``'s."""
     model = read_compact(source)
     return model if model is not None else parse_csdl(source)
-
-
-def _bool(value: str | None, default: bool) -> bool:
-    return default if value is None else value.strip().lower() == "true"
-
-
-def _number(value: str | None) -> int | str | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return value.strip().lower()
 
 
 def _required(attrib: Mapping[str, str], name: str) -> str:

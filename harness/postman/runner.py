@@ -145,6 +145,9 @@ class CollectionRunner:
         # secret .env keys, are hidden from scripts unless HARNESS_SCRIPT_SECRETS names them.
         self.harness.secret_keys |= {key for key in self.harness.values if is_secret_name(key)}
         self.script_secrets_allowed = script_opt_in(self.dotenv.values)
+        self.script_hidden_names = sorted(((self.harness.secret_keys & set(self.harness.values))
+                                           | (self.dotenv.secret_keys & set(self.dotenv.values)))
+                                          - self.script_secrets_allowed)
         self.script_hidden = hidden_values([(self.harness.values, self.harness.secret_keys),
                                             (self.dotenv.values, self.dotenv.secret_keys)],
                                            self.script_secrets_allowed)
@@ -422,8 +425,7 @@ class _ItemContext:
     def _warn_hidden_reads(self, code: str) -> None:
         """Say why a script that reads a hidden secret gets ``undefined`` (once per item and name)."""
         r = self.runner
-        hidden_names = ((r.harness.secret_keys & set(r.harness.values)) | (r.dotenv.secret_keys & set(r.dotenv.values)))
-        for name in sorted(hidden_names - r.script_secrets_allowed):
+        for name in r.script_hidden_names:
             if f"'{name}'" in code or f'"{name}"' in code or f"{{{{{name}}}}}" in code:
                 message = (f"the script reads '{name}', a secret scripts cannot see (it resolves only in "
                            f"requests as {{{{{name}}}}}); to let scripts read it, list '{name}' in HARNESS_SCRIPT_SECRETS")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
-import uuid
 from urllib.parse import quote, unquote
 
 from starlette.responses import Response
@@ -18,6 +17,7 @@ from simulator.odata.dialect import Dialect
 from simulator.odata.edm import format_datetime
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import EntitySet, Property
+from simulator.odata.responses import request_id as new_request_id
 from simulator.odata.store import VERSION_COLUMN
 
 COUNT_CAP = 5000
@@ -44,7 +44,9 @@ class DataverseDialect(Dialect):
 
     # ------------------------------------------------------------------ headers and auth
     def common_headers(self, ctx) -> dict[str, str]:
-        request_id = ctx.extras.setdefault("request_id", str(uuid.uuid4()))
+        request_id = ctx.extras.get("request_id")
+        if request_id is None:
+            request_id = ctx.extras["request_id"] = new_request_id()
         limits = ctx.extras.get("ratelimit", {})
         return {
             "OData-Version": "4.0",

@@ -70,8 +70,7 @@ def _check_operation_options(service, ctx) -> None:
     options = [name for name in ctx.params if name.startswith("$")]
     if not options:
         return
-    from simulator.odata.paths import split_path
-    segments = split_path(ctx.path)
+    segments = ctx.segments()
     named = segments[-1].name if segments else ""
     if (len(segments) == 1 and service.operations.unbound(named) is not None) or \
             (len(segments) > 1 and service.operations.short_name(named) is not None):

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import EntitySet, Property
 from simulator.odata.paths import KeyPredicate
+from simulator.odata.responses import make_response
 
 if TYPE_CHECKING:
     from simulator.odata.context import RequestContext
@@ -46,13 +47,12 @@ class Dialect:
 
     def json_response(self, ctx: RequestContext, body: dict, status: int = 200,
                       headers: dict[str, str] | None = None) -> Response:
-        all_headers = self.common_headers(ctx) | (headers or {})
-        return Response(_JSON.encode(body).encode(),
-                        status_code=status, headers=all_headers, media_type=self.json_content_type)
+        all_headers = self.common_headers(ctx) | headers if headers else self.common_headers(ctx)
+        return make_response(_JSON.encode(body).encode(), status, all_headers, self.json_content_type)
 
     def empty_response(self, ctx: RequestContext, status: int = 204,
                        headers: dict[str, str] | None = None) -> Response:
-        return Response(b"", status_code=status, headers=self.common_headers(ctx) | (headers or {}))
+        return make_response(b"", status, self.common_headers(ctx) | headers if headers else self.common_headers(ctx))
 
     def error_body(self, problem: ODataProblem, ctx: RequestContext) -> dict:
         return {"error": {"code": problem.code, "message": problem.message}}

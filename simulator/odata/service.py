@@ -29,7 +29,7 @@ from simulator.odata.operations import (
     method_of,
 )
 from simulator.odata.options import ExpandItem, QueryOptions, count_expands, parse_options
-from simulator.odata.paths import KeyPredicate, parse_key, split_path
+from simulator.odata.paths import KeyPredicate, parse_key
 from simulator.odata.store import Store
 from simulator.odata.work import EntityWork
 
@@ -105,7 +105,7 @@ class ODataService:
             return self.dialect.error_response(problem, ctx)
 
     def route(self, ctx: RequestContext, conn) -> Response:
-        segments = split_path(ctx.path)
+        segments = ctx.segments()
         if not segments:
             if ctx.method != "GET":
                 raise self.dialect.method_not_allowed(ctx.method, "the service document")

@@ -68,8 +68,10 @@ def dataverse_routes(service: ODataService) -> list[Route]:
             return await serve_read(service.store, service.handle, ctx)
         return await run_in_threadpool(service.handle, ctx)
 
-    return [Route("/api/data/{version}", endpoint, methods=METHODS),
-            Route("/api/data/{version}/{path:anypath}", endpoint, methods=METHODS)]
+    # The two patterns never match the same path (a slash after the version or not): the one every
+    # entity request takes is tried first.
+    return [Route("/api/data/{version}/{path:anypath}", endpoint, methods=METHODS),
+            Route("/api/data/{version}", endpoint, methods=METHODS)]
 
 
 def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None = None):

@@ -38,7 +38,7 @@ def intercept(service, ctx) -> Response | None:
     for name, what in NOT_IMPLEMENTED_HEADERS.items():
         if ctx.header(name) is not None:
             raise not_implemented(f"The header '{name}' ({what})")
-    prefer = ctx.prefer
+    prefer = ctx.prefer if NOT_IMPLEMENTED_PREFERENCES else {}
     for name, what in NOT_IMPLEMENTED_PREFERENCES.items():
         if name in prefer:
             raise not_implemented(f"The preference '{name}' ({what})")

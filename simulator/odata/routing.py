@@ -33,10 +33,25 @@ register_url_convertor("anypath", AnyPathConvertor())
 
 def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:
     """Build the dialect-neutral request view (query parameters percent-decoded once)."""
-    params = dict(parse_qsl(query_text(request), keep_blank_values=True))
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]}
+    query = query_text(request)
+    params = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    headers = {_header_name(k): v.decode("latin-1") for k, v in request.scope["headers"]}
     return RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
                           headers=headers, body=body, version=version)
+
+
+_HEADER_NAMES: dict[bytes, str] = {}
+
+
+def _header_name(raw: bytes) -> str:
+    """A request header's name as text, lower-case; the few names clients send are decoded once."""
+    name = _HEADER_NAMES.get(raw)
+    if name is None:
+        name = raw.decode("latin-1").lower()
+        if len(_HEADER_NAMES) >= 256:  # names are the client's to choose: stay bounded
+            _HEADER_NAMES.clear()
+        _HEADER_NAMES[raw] = name
+    return name
 
 
 # Characters after which Starlette's ``request.url.query`` (urlsplit of the rebuilt URL) is not simply

@@ -10,6 +10,8 @@ from urllib.parse import quote, unquote
 from starlette.responses import Response
 
 from simulator.config import SimConfig
+from simulator.dataverse import surface
+from simulator.dataverse.query_functions import SCOPE, FilterScope, compare_hook, extract
 from simulator.dataverse.states import settle_state
 from simulator.identity.verify import TokenRejected, bearer_from_header, verify_access_token
 from simulator.keys import SigningKey
@@ -87,11 +89,9 @@ class DataverseDialect(Dialect):
 
     # ------------------------------------------------------------------ query surface
     def intercept(self, service, ctx):
-        from simulator.dataverse.surface import intercept
-        return intercept(service, ctx)
+        return surface.intercept(service, ctx)
 
     def preprocess_filter(self, text: str) -> str:
-        from simulator.dataverse.query_functions import SCOPE, FilterScope, extract
         if "Microsoft.Dynamics.CRM." not in text:
             return text
         scope = SCOPE.get()
@@ -101,7 +101,6 @@ class DataverseDialect(Dialect):
         return extract(text, scope)
 
     def compare_hook(self):
-        from simulator.dataverse.query_functions import compare_hook
         return compare_hook
 
     # ------------------------------------------------------------------ problems

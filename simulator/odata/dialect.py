@@ -16,6 +16,7 @@ from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import EntitySet, Property
 from simulator.odata.paths import KeyPredicate
 from simulator.odata.responses import make_response
+from simulator.odata.store import VERSION_COLUMN
 
 if TYPE_CHECKING:
     from simulator.odata.context import RequestContext
@@ -95,7 +96,6 @@ class Dialect:
 
     def row_etag(self, entity_set: EntitySet, row: dict) -> str:
         """The ETag of a stored row; families whose ETags carry more than the version override it."""
-        from simulator.odata.store import VERSION_COLUMN
         return self.etag(row[VERSION_COLUMN])
 
     def resolve_key(self, entity_set: EntitySet, key: KeyPredicate) -> tuple[dict, bool]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from simulator.odata.context import RequestContext
@@ -29,6 +29,39 @@ class AnyPathConvertor(Convertor):
 
 
 register_url_convertor("anypath", AnyPathConvertor())
+
+
+class AsgiEndpoint:
+    """An ``async (request) -> Response`` endpoint as a raw ASGI app for a Starlette ``Route``.
+
+    Starlette wraps a function endpoint in two more closures per request (its request/response
+    adapter and the per-request exception wrapper, which re-raises anything but ``HTTPException``,
+    which the endpoints never raise). A callable object is called as ASGI directly: the same
+    ``Request``, the same response sent. The endpoint reads its body with :func:`read_body`.
+    """
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]):
+        self.endpoint = endpoint
+
+    async def __call__(self, scope, receive, send) -> None:
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
+async def read_body(receive) -> bytes:
+    """The request body, read as Starlette's ``Request.body()`` reads it (``ClientDisconnect`` when the
+    client hangs up) without its async generator."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            body = message.get("body", b"")
+            if body:
+                chunks.append(body)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
 def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:

@@ -7,6 +7,8 @@ hand-picked and generated query strings and Host headers, errors included.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -68,3 +70,39 @@ def test_the_base_url_follows_the_host_header_and_scheme():
 @given(st.binary(max_size=40), st.one_of(st.none(), st.text(alphabet=st.characters(max_codepoint=255), max_size=20)))
 def test_any_query_string_and_host_give_what_starlette_gives(query, host):
     _same(_scope(query, host))
+
+
+def _receiver(messages: list[dict]):
+    queue = list(messages)
+
+    async def receive():
+        return queue.pop(0)
+    return receive
+
+
+async def _starlette_body(messages: list[dict]):
+    try:
+        return await Request(_scope(b"", None), _receiver(messages)).body()
+    except Exception as exc:  # noqa: BLE001 - the outcome is compared
+        return type(exc)
+
+
+async def _our_body(messages: list[dict]):
+    try:
+        return await routing.read_body(_receiver(messages))
+    except Exception as exc:  # noqa: BLE001 - the outcome is compared
+        return type(exc)
+
+
+@pytest.mark.parametrize("messages", [
+    [{"type": "http.request", "body": b"", "more_body": False}],
+    [{"type": "http.request"}],
+    [{"type": "http.request", "body": b'{"a":', "more_body": True},
+     {"type": "http.request", "body": b"", "more_body": True}, {"type": "http.request", "body": b"1}"}],
+    [{"type": "http.request", "body": b"part", "more_body": True}, {"type": "http.disconnect"}],
+    [{"type": "http.disconnect"}],
+    [{"type": "other"}, {"type": "http.request", "body": b"x"}],
+])
+def test_read_body_reads_what_starlettes_body_reads(messages):
+    ours, theirs = asyncio.run(_our_body(messages)), asyncio.run(_starlette_body(messages))
+    assert ours == theirs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
@@ -66,11 +66,32 @@ async def read_body(receive) -> bytes:
 
 def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:
     """Build the dialect-neutral request view (query parameters percent-decoded once)."""
-    query = query_text(request)
-    params = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    params = parse_query(query_text(request))
     headers = {_header_name(k): v.decode("latin-1") for k, v in request.scope["headers"]}
     return RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
                           headers=headers, body=body, version=version)
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """``dict(parse_qsl(query, keep_blank_values=True))`` (last value wins), without parse_qsl's
+    per-call argument coercion, and unquoting only the names and values that carry a ``%``."""
+    params: dict[str, str] = {}
+    if not query:
+        return params
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if "+" in name:
+            name = name.replace("+", " ")
+        if "%" in name:
+            name = unquote(name)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value)
+        params[name] = value
+    return params
 
 
 _HEADER_NAMES: dict[bytes, str] = {}

@@ -8,6 +8,7 @@ hand-picked and generated query strings and Host headers, errors included.
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -106,3 +107,17 @@ async def _our_body(messages: list[dict]):
 def test_read_body_reads_what_starlettes_body_reads(messages):
     ours, theirs = asyncio.run(_our_body(messages)), asyncio.run(_starlette_body(messages))
     assert ours == theirs
+
+
+@pytest.mark.parametrize("query", [
+    "", "&", "a", "a=", "=b", "a=b&a=c", "$filter=name%20eq%20'x%27y'&$top=1", "a+b=c+d%2B", "%zz=%e2%82%ac&%ff=1",
+    "x==1&&y=%", "%C3%A9=caf%C3%A9", "a=1;b=2", "$select=name&$top=10&$filter=accountnumber eq 'B-000001'",
+])
+def test_parse_query_gives_what_parse_qsl_gives(query):
+    assert routing.parse_query(query) == dict(parse_qsl(query, keep_blank_values=True))
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from("ab=&+%2fF0e9'$ ;é"), max_size=40))
+def test_parse_query_gives_what_parse_qsl_gives_for_generated_text(query):
+    assert routing.parse_query(query) == dict(parse_qsl(query, keep_blank_values=True))

@@ -9,8 +9,7 @@ caller decides what commits or rolls back together (moto's split: state and beha
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -56,15 +55,12 @@ class EntityWork:
         # (both run on the driver directly: simulator/odata/prepared.py)
 
     # ------------------------------------------------------------------ units of work
-    @contextmanager
-    def unit(self, conn: sa.Connection | None = None) -> Iterator[sa.Connection]:
+    def unit(self, conn: sa.Connection | None = None) -> AbstractContextManager[sa.Connection]:
         """The connection to work on: ``conn`` when the caller already has one (a changeset), else
         the thread's open transaction, else a new one committed when the block ends."""
         if conn is not None:
-            yield conn
-            return
-        with self.store.transaction() as opened:
-            yield opened
+            return nullcontext(conn)
+        return self.store.transaction()
 
     # ------------------------------------------------------------------ tables and rows
     def table(self, set_name: str) -> sa.Table:

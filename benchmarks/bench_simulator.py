@@ -66,11 +66,16 @@ def bare_server() -> tuple[str, uvicorn.Server]:
 
 
 def measure(session: requests.Session, urls: list[str], headers: dict) -> float:
-    start = time.perf_counter()
+    return measure_both(session, urls, headers)[0]
+
+
+def measure_both(session: requests.Session, urls: list[str], headers: dict) -> tuple[float, float]:
+    """Requests per second of wall time, and seconds of this process's CPU (client and servers) per request."""
+    start, cpu = time.perf_counter(), time.process_time()
     for url in urls:
         reply = session.get(url, headers=headers)
         assert reply.status_code == 200, reply.text[:200]
-    return len(urls) / (time.perf_counter() - start)
+    return len(urls) / (time.perf_counter() - start), (time.process_time() - cpu) / len(urls)
 
 
 # The same loop in a child process: its own session, warmed up on the first 20 URLs, then timed.
@@ -214,6 +219,7 @@ def main() -> None:
         bare_url, bare = bare_server()
         session = requests.Session()
         rates: dict[str, dict[str, list[float]]] = {case: {"bare": [], "sim": []} for case in paths}
+        pairs: dict[str, list[tuple[float, float]]] = {case: [] for case in paths}  # (wall, CPU) per chunk pair
         for case_paths in paths.values():  # warm-up: connections, SQLite pages, parser tables
             measure(session, [bare_url + p for p in case_paths[:100]], headers)
             measure(session, [sim.config.crm_url + p for p in case_paths[:100]], headers)
@@ -229,20 +235,28 @@ def main() -> None:
                 seconds = {"bare": 0.0, "sim": 0.0}
                 for chunk_number, start in enumerate(range(0, len(case_paths), args.chunk)):
                     chunk = case_paths[start:start + args.chunk]
+                    pair = {}
                     for side, base in sides if (round_number + chunk_number) % 2 == 0 else reversed(sides):
-                        seconds[side] += len(chunk) / measure(session, [base + p for p in chunk], headers)
+                        pair[side] = measure_both(session, [base + p for p in chunk], headers)
+                        seconds[side] += len(chunk) / pair[side][0]
+                    pairs[case].append((pair["sim"][0] / pair["bare"][0], pair["bare"][1] / pair["sim"][1]))
                 for side, spent in seconds.items():
                     rates[case][side].append(len(case_paths) / spent)
         bare.should_exit = True
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     client = "a child process" if args.client_process else "this process"
     print(f"{args.rounds} rounds x {args.requests} requests per case, client loop in {client}; medians")
-    print(f"{'case':<38}{'bare req/s':>12}{'sim req/s':>12}{'sim vs bare':>14}{'rounds':>30}")
+    if not args.client_process:
+        print(f"sim vs bare: median over the {len(next(iter(pairs.values())))} back-to-back chunk pairs "
+              f"({args.chunk} requests a side) of the wall-time throughput ratio; CPU: the same for this "
+              "process's CPU time per request (client and server; waiting for a core not counted)")
+    print(f"{'case':<38}{'bare req/s':>12}{'sim req/s':>12}{'sim vs bare':>14}{'CPU':>8}   per round")
     for case, sides in rates.items():
         ratios = [s / b for s, b in zip(sides["sim"], sides["bare"], strict=True)]
+        wall = statistics.median([w for w, _ in pairs[case]]) if pairs[case] else statistics.median(ratios)
+        cpu = f"{statistics.median([c for _, c in pairs[case]]):>7.2f}x" if pairs[case] else f"{'':>8}"
         print(f"{'Dataverse ' + case:<38}{statistics.median(sides['bare']):>12.0f}"
-              f"{statistics.median(sides['sim']):>12.0f}{statistics.median(ratios):>13.2f}x"
-              f"{' '.join(f'{r:.2f}' for r in ratios):>30}")
+              f"{statistics.median(sides['sim']):>12.0f}{wall:>13.2f}x{cpu}   {' '.join(f'{r:.2f}' for r in ratios)}")
 
 
 if __name__ == "__main__":

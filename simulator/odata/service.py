@@ -180,9 +180,10 @@ class ODataService:
         if unknown:
             raise syntax_error(f"The query parameter '{unknown[0]}' is not supported.")
         opts = parse_options(raw, self.model, entity_set)
-        if count_expands(opts.expand) > self.dialect.expand_limit:
-            raise syntax_error(f"Number of expands exceeds the limit of {self.dialect.expand_limit}.")
-        self._check_nested_expand(opts.expand)
+        if opts.expand:
+            if count_expands(opts.expand) > self.dialect.expand_limit:
+                raise syntax_error(f"Number of expands exceeds the limit of {self.dialect.expand_limit}.")
+            self._check_nested_expand(opts.expand)
         return opts
 
     def _check_nested_expand(self, items: list[ExpandItem]) -> None:

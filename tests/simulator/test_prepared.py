@@ -92,3 +92,26 @@ def test_a_failing_read_raises_what_sqlalchemy_raised(store):
     assert caught.value.status == 400 and "64-bit" in caught.value.message
     with store.transaction() as conn, pytest.raises(sa.exc.StatementError):  # a missing parameter
         prepared.first(conn, {})
+
+
+def test_the_service_reads_by_key_and_kept_filter_shape_on_the_driver_directly():
+    from simulator.odata.context import RequestContext
+    from simulator.odata.dialect import Dialect
+    from simulator.odata.model import EntityModel, EntitySet, EntityType, Property
+    from simulator.odata.service import ODataService
+
+    class Planning(Dialect):
+        filter_plans = True
+
+    note = EntityType("note", ["id"], [Property("id", "Edm.Int32", nullable=False), Property("title")])
+    service = ODataService(EntityModel("Test.NS", "t", "Container", [EntitySet("notes", note)]),
+                           Store("sqlite://"), "t", Planning())
+    for i, title in enumerate(["a", "b", "a"]):
+        body = f'{{"id": {i}, "title": "{title}"}}'.encode()
+        assert service.handle(RequestContext("POST", "http://x/odata", "notes", {}, {}, body)).status_code == 201
+    got = service.handle(RequestContext("GET", "http://x/odata", "notes(1)", {}, {}))
+    assert got.status_code == 200 and b'"title":"b"' in got.body
+    found = service.handle(RequestContext("GET", "http://x/odata", "notes", {"$filter": "title eq 'a'"}, {}))
+    assert found.status_code == 200 and found.body.count(b'"title":"a"') == 2
+    kept = list(service.work._finders.values()) + list(service.work._selects.values())
+    assert len(service.work._selects) == 1 and kept and all(p._direct for p in kept)

@@ -21,7 +21,7 @@ hands over the cassette being loaded. On the first loaded interaction it gives t
   request filters are idempotent), so the three lookups of one request copy and normalise it once;
   and when the cassette has no request filter at all (no ``filter_headers``,
   ``before_record_request``, ``ignore_hosts``...: vcrpy's filter is then only a ``deepcopy``), it
-  copies the request field by field (:func:`copy_request`, ~3x cheaper) instead.
+  copies the request field by field (:func:`copy_request`, ~1 µs against ~25 µs) instead.
 
 Anything the index cannot answer (no candidate left, a cassette opened with other matchers) goes
 to vcrpy's own scan, so the answers — including "no recorded answer" errors — are vcrpy's.
@@ -117,17 +117,31 @@ def copies_only(request_filter: Callable) -> bool:
     return isinstance(functions, list) and not functions
 
 
+_PLAIN = (str, bytes, int, float, bool, type(None))
+
+
 def copy_request(request: Any) -> Any:
     """A copy of a vcrpy ``Request`` as independent of the original as ``copy.deepcopy`` makes it.
 
-    Its fields are strings, bytes and an immutable parsed URI; the headers dict (whose values are
-    strings) and an iterator body's list of chunks are what a filter or a later change could
-    mutate, so those two are copied. Anything that is not exactly a vcrpy ``Request`` is deep-copied.
+    Its fields are strings, bytes and an immutable parsed URI; the headers dict and an iterator
+    body's list of chunks are what a filter or a later change could mutate, so those two are
+    copied: the headers by copying ``HeadersDict``'s store of ``(name, value)`` pairs (what
+    ``HeadersDict(headers)`` rebuilds one ``__setitem__`` at a time) when every value is a plain
+    immutable one. Anything else — not exactly a vcrpy ``Request``, a header value that is not a
+    string, bytes or number — is deep-copied.
     """
     if type(request) is not Request:
         return copy.deepcopy(request)
-    clone = copy.copy(request)
-    clone.headers = HeadersDict(request.headers)
+    headers = request.headers
+    store = getattr(headers, "_store", None)
+    if type(headers) is not HeadersDict or type(store) is not dict or not all(
+            type(pair) is tuple and len(pair) == 2 and type(pair[1]) in _PLAIN for pair in store.values()):
+        return copy.deepcopy(request)
+    clone = Request.__new__(Request)
+    clone.__dict__.update(request.__dict__)  # what copy.copy does for a plain object
+    copied = HeadersDict.__new__(HeadersDict)
+    copied._store = dict(store)
+    clone._headers = copied
     if isinstance(clone._body, list):
         clone._body = list(clone._body)
     return clone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import io
 import itertools
 
 import pytest
@@ -203,3 +205,27 @@ def test_a_request_filter_is_still_applied(tmp_path):
         assert "X-Filtered" not in request.headers  # vcrpy filtered its own copy
         assert seen and seen[-1] is not request and seen[-1].headers["X-Filtered"] == "yes"
     assert not copies_only(lambda request: request)
+
+
+def _fields(request: Request) -> tuple:
+    return (request.method, request.uri, request.parsed_uri, request.body if not request._was_iter else list(request.body),
+            list(request.headers.items()), request._was_file, request._was_iter)
+
+
+def test_the_copy_equals_a_deep_copy_and_shares_nothing_mutable():
+    samples = [vcr_request("GET", f"{ROOT}/accounts", headers={"Authorization": "Bearer x", "X-N": "1"}),
+               Request("POST", f"{ROOT}/accounts", b'{"a":1}', {"Content-Type": "application/json"}),
+               Request("PUT", f"{ROOT}/files", io.BytesIO(b"file body"), {"Content-Length": 9}),
+               Request("POST", f"{ROOT}/chunks", iter([b"a", b"b"]), {"Transfer-Encoding": "chunked"})]
+    for request in samples:
+        copied = copy_request(request)
+        assert _fields(copied) == _fields(copy.deepcopy(request))
+        copied.headers["X-Added"] = "only on the copy"
+        copied.headers.pop("Authorization", None)
+        assert "X-Added" not in request.headers
+        assert _fields(request) == _fields(copy.deepcopy(request))
+    odd = Request("GET", f"{ROOT}/accounts", None, {})
+    odd.headers._store["x-object"] = ("X-Object", {"mutable": ["value"]})  # not a plain header value
+    copied = copy_request(odd)
+    copied.headers["X-Object"]["mutable"].append("changed")
+    assert odd.headers["X-Object"] == {"mutable": ["value"]}  # deep-copied

@@ -74,8 +74,8 @@ def test_present_modules_and_submodules_import_as_usual(finder):
     assert "json" not in finder.missing and not any("." in name for name in finder.missing)
 
 
-def _patch_targets(patchers) -> list[tuple[object, str]]:
-    return [(p.getter(), p.attribute) for p in patchers if hasattr(p, "attribute")]
+def _patch_targets(patchers) -> list[tuple[object, str, object]]:
+    return [(p.getter(), p.attribute, p.new) for p in patchers if hasattr(p, "attribute")]
 
 
 def test_vcrpy_builds_and_resets_the_same_patches(tmp_path):
@@ -85,8 +85,23 @@ def test_vcrpy_builds_and_resets_the_same_patches(tmp_path):
     with vcr_.use_cassette("empty", record_mode="none") as cassette:
         ours = _patch_targets(vcr.patch.CassettePatcherBuilder(cassette).build())
         theirs = _patch_targets(original_build(vcr.patch.CassettePatcherBuilder(cassette)))
-        assert ours == theirs and ours
+        assert [item[:2] for item in ours] == [item[:2] for item in theirs] and ours
+        # the replacements are classes made for this cassette, so only their bases can be compared
+        assert [getattr(item[2], "__bases__", item[2].__class__) for item in ours if isinstance(item[2], type)] == \
+               [getattr(item[2], "__bases__", item[2].__class__) for item in theirs if isinstance(item[2], type)]
         assert _patch_targets(vcr.patch.reset_patchers()) == _patch_targets(original_reset())
+
+
+def test_the_reset_patches_are_worked_out_again_when_sys_path_changes(tmp_path, monkeypatch):
+    list(vcr.patch.reset_patchers())
+    computed = absent_imports.RESET.computed
+    for _ in range(3):
+        with vcr.patch.force_reset():
+            assert http.client.HTTPConnection is absent_imports.originals()[0].__globals__["_HTTPConnection"]
+    assert absent_imports.RESET.computed == computed
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _patch_targets(vcr.patch.reset_patchers()) == _patch_targets(absent_imports.originals()[0]())
+    assert absent_imports.RESET.computed == computed + 1
 
 
 def _real_classes() -> tuple:

@@ -13,7 +13,7 @@ most of what a replayed cassette interaction costs. Here
   is seen on the next request), but only with one ``stat`` per candidate path; the parsed file
   is reused while its path, modification time, size and inode are unchanged;
 - a request with no cookies on a session with none gets its empty cookie jar without requests'
-  two jar merges.
+  two jar merges, empty parameters are not merged, and headers are merged into one dict directly.
 
 What a request is sent with is exactly what ``requests.Session`` sends
 (``tests/unit/test_http_session.py`` compares the prepared requests).
@@ -22,6 +22,7 @@ What a request is sent with is exactly what ``requests.Session`` sends
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from http.cookiejar import CookieJar
 from netrc import NetrcParseError, netrc
 from typing import Any
@@ -49,6 +50,23 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_frozen(v) for v in value)
     return value
+
+
+def _merged_headers(request_headers: Any, session_headers: Any) -> Any:
+    """``merge_setting(request_headers, session_headers, dict_class=CaseInsensitiveDict)`` for the
+    usual case of two mappings, filling the dict's store directly (the same keys, case, order and
+    values: the session's first, the request's over them, ``None`` values removed)."""
+    if not (isinstance(session_headers, Mapping) and isinstance(request_headers, Mapping)):
+        return merge_setting(request_headers, session_headers, dict_class=CaseInsensitiveDict)
+    merged = CaseInsensitiveDict()
+    store = merged._store
+    for key, value in session_headers.items():
+        store[key.lower()] = (key, value)
+    for key, value in request_headers.items():
+        store[key.lower()] = (key, value)
+    for lowered in [lowered for lowered, (_, value) in store.items() if value is None]:
+        del store[lowered]
+    return merged
 
 
 class NetrcCache:
@@ -129,8 +147,9 @@ class Session(requests.Session):
             files=request.files,
             data=request.data,
             json=request.json,
-            headers=merge_setting(request.headers, self.headers, dict_class=CaseInsensitiveDict),
-            params=merge_setting(request.params, self.params),
+            headers=_merged_headers(request.headers, self.headers),
+            params=(request.params if not request.params and not self.params and isinstance(request.params, dict)
+                    else merge_setting(request.params, self.params)),
             auth=merge_setting(auth, self.auth),
             cookies=merged_cookies,
             hooks=merge_hooks(request.hooks, self.hooks),

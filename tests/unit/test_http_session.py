@@ -85,7 +85,7 @@ def test_a_new_session_starts_with_the_settings_merged_by_earlier_ones(monkeypat
 # ---------------------------------------------------------------------- prepared requests
 def _prepared(session: requests.Session, **request) -> tuple:
     prepared = session.prepare_request(requests.Request(**request))
-    return (prepared.method, prepared.url, dict(prepared.headers), prepared.body,
+    return (prepared.method, prepared.url, list(prepared.headers.items()), prepared.body,
             {name: len(hooks) for name, hooks in prepared.hooks.items()},
             sorted((c.domain, c.path, c.name, c.value) for c in prepared._cookies))
 
@@ -97,6 +97,10 @@ REQUESTS = [
     {"method": "PATCH", "url": "https://org.example/x", "data": b"raw", "cookies": {"req": "1"}},
     {"method": "GET", "url": "https://org.example/x", "auth": ("user", "pw")},
     {"method": "GET", "url": "https://org.example/x", "hooks": {"response": [lambda r, **k: r]}},
+    {"method": "GET", "url": "https://org.example/x?a=1", "params": [("b", "2"), ("b", "3")],
+     "headers": {"odata-maxversion": "4.01", "Accept": None, "X-Extra": "1"}},  # case, removal, order
+    {"method": "GET", "url": "https://org.example/x", "params": "raw=1&x"},
+    {"method": "GET", "url": "https://org.example/x", "params": {"empty": None, "k": ["1", "2"]}},
 ]
 
 
@@ -114,6 +118,7 @@ def _no_config(session: requests.Session) -> None:
 def _with_cookies_headers_params(session: requests.Session) -> None:
     session.cookies.set("sess", "on", domain="org.example")
     session.headers["OData-MaxVersion"] = "4.0"
+    session.headers["X-Dropped"] = None  # a session header set to None is not sent
     session.params = {"api-version": "1"}
 
 

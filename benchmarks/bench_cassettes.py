@@ -118,10 +118,12 @@ def replay_in_process() -> tuple[int, float, float, float]:
     (interactions, seconds replaying, seconds opening the cassettes (read + index), seconds of the peer),
     all CPU time of this process (on a shared box wall time mostly measures the neighbours)."""
     total, elapsed, opening, peer = 0, 0.0, 0.0, 0.0
-    for path in sorted((CASSETTES / "suites").rglob("*.json")):
-        items = read_document(path, JsonSerializer, FAKE.instance)["interactions"]
-        vcr = configure_vcr(FAKE, path.parent)
-        with new_session() as session:  # the harness's clients' session type
+    # One session for every cassette, as the plugin's session-scoped ``harness_session``; the peer
+    # likewise one bare requests.Session.
+    with new_session() as session, requests.Session() as bare:
+        for path in sorted((CASSETTES / "suites").rglob("*.json")):
+            items = read_document(path, JsonSerializer, FAKE.instance)["interactions"]
+            vcr = configure_vcr(FAKE, path.parent)
             start = time.process_time()
             with vcr.use_cassette(path.stem, record_mode="none") as cassette:
                 opened = time.process_time()
@@ -129,12 +131,11 @@ def replay_in_process() -> tuple[int, float, float, float]:
                 elapsed += time.process_time() - opened
                 opening += opened - start
                 responses = [response for _, response in cassette.data]
-        with requests.Session() as session:
-            session.mount("http://", MemoryAdapter(responses))
+            bare.mount("http://", MemoryAdapter(responses))
             start = time.process_time()
-            _send_all(session, items)
+            _send_all(bare, items)
             peer += time.process_time() - start
-        total += len(items)
+            total += len(items)
     return total, elapsed, opening, peer
 
 
@@ -248,15 +249,17 @@ def _rounds(size: int, requests_per_size: int) -> int:
 
 
 def _http_replay(folder: Path, incoming: list[Request], rounds: int) -> tuple[float, float]:
-    """Through requests -> urllib3 -> vcrpy stub -> the index, as a test replays: per round a new
-    harness session and the cassette opened, every interaction sent once, the cassette closed.
-    Returns (ms per request with the cassette open, ms per interaction opening and closing it:
-    reading the file, placeholders, vcrpy's load and patching, un-patching)."""
+    """Through requests -> urllib3 -> vcrpy stub -> the index, as the harness replays: one harness
+    session for the whole run (the plugin's session-scoped ``harness_session``), and per round (a
+    test) the cassette opened, every interaction sent once, the cassette closed (vcrpy then drops
+    its connections, so each cassette's first request makes a new one). Returns (ms per request
+    with the cassette open, ms per interaction opening and closing it: reading the file,
+    placeholders, vcrpy's load and patching, un-patching)."""
     vcr_ = configure_vcr(FAKE, folder)
     sending = opening = 0.0
     gc.collect()
-    for _ in range(rounds):
-        with new_session() as session:
+    with new_session() as session:
+        for _ in range(rounds):
             start = time.process_time()
             with vcr_.use_cassette("c", record_mode="none"):
                 opened = time.process_time()
@@ -268,13 +271,15 @@ def _http_replay(folder: Path, incoming: list[Request], rounds: int) -> tuple[fl
 
 
 def _floor(responses: list[dict], incoming: list[Request], rounds: int, session_type) -> float:
-    """ms per request of ``session_type`` answering the same responses from memory (no urllib3,
-    no vcrpy, no matching), a new session per round like :func:`_http_replay`."""
+    """ms per request of one ``session_type`` answering the same responses from memory (no urllib3,
+    no vcrpy, no matching), the same number of rounds as :func:`_http_replay`."""
     elapsed = 0.0
     gc.collect()
-    for _ in range(rounds):
-        with session_type() as session:
-            session.mount("http://", MemoryAdapter(responses))
+    with session_type() as session:
+        adapter = MemoryAdapter(responses)
+        session.mount("http://", adapter)
+        for _ in range(rounds):
+            adapter.next = 0
             elapsed += _send_requests(session, incoming) * len(incoming) / 1000
     return elapsed / (rounds * len(incoming)) * 1000
 
@@ -289,7 +294,7 @@ def replay_curve(sizes: list[int], target_ms: float = 0.3, requests_per_size: in
     and through HTTP vs the bare-``requests`` floor."""
     print("\nReplay per interaction by cassette size (ms of CPU time of this process, which other jobs on a "
           "shared box disturb less than wall time). Small cassettes are opened and replayed again until about "
-          f"{requests_per_size:,} requests are sent, a new session each time, as tests do. 'HTTP, index' = every "
+          f"{requests_per_size:,} requests are sent, through one session as the harness's tests share one. 'HTTP, index' = every "
           "request through requests -> urllib3 -> vcrpy's stub -> the index with the cassette open; 'open+close' = "
           "opening (read, placeholders, vcrpy's load, patching) and closing it, per interaction; 'all-in' = the "
           "two together. 'requests floor' = a bare requests.Session answering the same responses from memory; "

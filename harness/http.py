@@ -44,7 +44,30 @@ MAX_CACHED = 256
 ENVIRONMENT_SETTINGS: dict[tuple, dict[str, Any]] = {}
 
 
+def _environment_values() -> tuple:
+    """The values of :data:`ENVIRONMENT_KEYS` in ``os.environ`` (what requests reads), by a direct
+    look-up in its encoded store when CPython's ``os._Environ`` has one (no per-key encoding)."""
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if type(data) is dict and _ENCODED_KEYS is not None:
+        return tuple(data.get(key) for key in _ENCODED_KEYS)
+    return tuple(environ.get(name) for name in ENVIRONMENT_KEYS)
+
+
+def _encoded_keys() -> tuple | None:
+    encode = getattr(os.environ, "encodekey", None)
+    try:
+        return tuple(encode(name) for name in ENVIRONMENT_KEYS) if encode else None
+    except Exception:  # noqa: BLE001 - any surprise: fall back to os.environ.get
+        return None
+
+
+_ENCODED_KEYS = _encoded_keys()
+
+
 def _frozen(value: Any) -> Any:
+    if value is None or type(value) in (str, bool):
+        return value
     if isinstance(value, dict):
         return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
     if isinstance(value, list):
@@ -159,11 +182,9 @@ class Session(requests.Session):
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[override]
         if not self.trust_env:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        environ = os.environ
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc, _frozen(proxies), stream, _frozen(verify), _frozen(cert),
-               _frozen(self.proxies), self.verify, _frozen(self.cert), self.stream,
-               tuple(environ.get(name) for name in ENVIRONMENT_KEYS))
+               _frozen(self.proxies), self.verify, _frozen(self.cert), self.stream, _environment_values())
         settings = ENVIRONMENT_SETTINGS.get(key)
         if settings is None:
             settings = super().merge_environment_settings(url, proxies, stream, verify, cert)

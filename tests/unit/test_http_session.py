@@ -5,6 +5,8 @@ without its cost)."""
 
 from __future__ import annotations
 
+import os
+
 import requests
 
 from harness import http
@@ -171,3 +173,23 @@ def test_netrc_in_home_and_explicit_auth_wins(monkeypatch, tmp_path):
         requests.Request("GET", "https://org.example/x", auth=("me", "pw"))).headers["Authorization"]
     session.trust_env = plain.trust_env = False
     assert _auth_header(session) is None and _auth_header(plain) is None
+
+
+def test_environment_values_follow_os_environ_with_and_without_the_fast_lookup(monkeypatch):
+    def plain() -> tuple:
+        return tuple(os.environ.get(name) for name in http.ENVIRONMENT_KEYS)
+
+    def as_text(values: tuple) -> tuple:
+        return tuple(os.fsdecode(value) if isinstance(value, bytes) else value for value in values)
+
+    monkeypatch.setenv("no_proxy", "a.example,b.example")
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    assert as_text(http._environment_values()) == plain()
+    os.environ["HTTP_PROXY"] = "http://direct.example:1"  # not through monkeypatch
+    try:
+        assert as_text(http._environment_values()) == plain()
+        assert "http://direct.example:1" in as_text(http._environment_values())
+    finally:
+        del os.environ["HTTP_PROXY"]
+    monkeypatch.setattr(http, "_ENCODED_KEYS", None)  # the portable path
+    assert http._environment_values() == plain()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import io
 import itertools
 
@@ -260,3 +261,28 @@ def test_the_copy_equals_a_deep_copy_and_shares_nothing_mutable():
     copied = copy_request(odd)
     copied.headers["X-Object"]["mutable"].append("changed")
     assert odd.headers["X-Object"] == {"mutable": ["value"]}  # deep-copied
+
+
+def test_responses_are_copied_once_and_compressed_ones_still_decoded(tmp_path):
+    write(tmp_path, traffic(2))
+    vcr_ = configure_vcr(RecordingContext(), tmp_path)
+    plain = {"status": {"code": 200, "message": "OK"}, "headers": {"Content-Type": ["application/json"]},
+             "body": {"string": b'{"a":1}'}}
+    packed = {"status": {"code": 200, "message": "OK"},
+              "headers": {"content-encoding": ["gzip"], "Content-Length": ["99"]},
+              "body": {"string": gzip.compress(b"hello")}}
+    with vcr_.use_cassette("c", record_mode="none") as cassette:
+        assert getattr(cassette._before_record_response, "__wrapped__", None) is not None
+        cassette.append(vcr_request("GET", f"{ROOT}/plain"), plain)
+        cassette.append(vcr_request("GET", f"{ROOT}/packed"), packed)
+        stored_plain, stored_packed = cassette.data[-2][1], cassette.data[-1][1]
+        assert stored_plain == plain and stored_plain is not plain
+        plain["headers"]["Content-Type"].append("changed")  # the caller's object is not the stored one
+        plain["body"]["string"] = b"changed"
+        assert stored_plain["headers"]["Content-Type"] == ["application/json"]
+        assert stored_plain["body"]["string"] == b'{"a":1}'
+        assert stored_packed["body"]["string"] == b"hello"  # vcrpy's decode_response ran
+        assert "content-encoding" not in {k.lower() for k in stored_packed["headers"]}
+        assert stored_packed["headers"]["content-length"] == ["5"]
+    with vcr_.use_cassette("c", record_mode="none", before_record_response=lambda r: r) as cassette:
+        assert getattr(cassette._before_record_response, "__wrapped__", None) is None  # a user's filter: vcrpy's

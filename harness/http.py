@@ -11,7 +11,7 @@ most of what a replayed cassette interaction costs. Here
   test, starts warm) and the session's own settings are part of the key;
 - the netrc file is still looked for on every request (a file that appears, changes or goes away
   is seen on the next request), but only with one ``stat`` per candidate path; the parsed file
-  is reused while its path, modification time, size and inode are unchanged;
+  is reused while its path, modification and change times, size and inode are unchanged;
 - a request with no cookies on a session with none gets its empty cookie jar without requests'
   two jar merges, empty parameters are not merged, and headers are merged into one dict directly.
 
@@ -96,7 +96,8 @@ class NetrcCache:
     """``requests.utils.get_netrc_auth`` without re-reading an unchanged file.
 
     Same candidates as requests (``$NETRC``, else ``~/.netrc`` then ``~/_netrc``; the first that
-    exists wins), looked for on every call; the parsed file is kept per (path, mtime, size, inode).
+    exists wins), looked for on every call; the parsed file is kept per (path, mtime, ctime, size,
+    inode, device): an edit, a replacement or a change of permissions reads it again.
     A file that does not parse, or cannot be read, gives no credentials (requests' behaviour
     without ``raise_errors``).
     """
@@ -120,7 +121,7 @@ class NetrcCache:
                 stat = os.stat(path)
             except (OSError, ValueError):
                 continue
-            return (path, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_dev), path
+            return (path, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino, stat.st_dev), path
         return None
 
     def auth(self, url: str) -> tuple[str, str] | None:

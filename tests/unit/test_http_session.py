@@ -6,6 +6,7 @@ without its cost)."""
 from __future__ import annotations
 
 import os
+import time
 
 import requests
 
@@ -158,6 +159,17 @@ def test_netrc_appears_changes_and_goes_away(monkeypatch, tmp_path):
     assert "Basic" in _auth_header(session) and http.NETRC.parsed_count == parsed + 2
     path.write_text("machine org.example login a password b extra\n")  # does not parse: no credentials
     assert _auth_header(session) is None and _auth_header(plain) is None
+    path.write_text("machine org.example login dave password four\n")
+    assert _auth_header(session) == _auth_header(plain) is not None
+    parsed = http.NETRC.parsed_count
+    time.sleep(0.05)  # past the file system's clock tick
+    path.chmod(0)  # same size, content and mtime: only the change time tells
+    if not os.access(path, os.R_OK):  # unreadable (root reads anyway): no credentials, as requests
+        assert _auth_header(session) is None and _auth_header(plain) is None
+    else:
+        assert _auth_header(session) == _auth_header(plain) is not None
+    assert http.NETRC.parsed_count == parsed + 1  # read again
+    path.chmod(0o600)
     path.unlink()
     assert _auth_header(session) is None
 

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from simulator.dataverse import system_tables
 from simulator.dataverse.metadata_defs import NS, Catalog, build_catalog
 from simulator.odata import memory_query as mq
+from simulator.odata.context import refuse_repeated_options
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.paths import KeyPredicate, Segment, parse_key, split_path
 from simulator.odata.service import ODataService
@@ -73,6 +74,7 @@ class MetadataApi:
         dialect = service.dialect
         try:
             ctx.claims = dialect.authenticate(ctx)
+            refuse_repeated_options(ctx)
             if ctx.method != "GET":
                 raise ODataProblem(405, "0x80060888", f"The HTTP method '{ctx.method}' is not supported on "
                                    "table definitions by the simulator (its schema is fixed).", "method",

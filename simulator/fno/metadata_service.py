@@ -21,6 +21,7 @@ from starlette.responses import Response
 from simulator.fno import errors
 from simulator.fno.model import NAMESPACE, TABLES
 from simulator.odata import memory_query as mq
+from simulator.odata.context import refuse_repeated_options
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import EntityModel, EntitySet, Property
 from simulator.odata.options import parse_int
@@ -161,6 +162,7 @@ class FnoMetadataService:
         dialect = service.dialect
         try:
             ctx.claims = dialect.authenticate(ctx)
+            refuse_repeated_options(ctx)
             segments = split_path(ctx.path)
             if not segments or segments[0].name not in SETS or len(segments) > 1:
                 raise ODataProblem(404, "", "segment", "segment")

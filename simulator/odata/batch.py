@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from starlette.responses import Response
 
 from simulator.odata import json_body
-from simulator.odata.context import RequestContext
+from simulator.odata.context import REPEATED_OPTIONS, RequestContext
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.multipart import (
     BatchRequest,
@@ -32,6 +32,7 @@ from simulator.odata.multipart import (
     new_boundary,
     parse_batch,
 )
+from simulator.odata.routing import parse_query
 
 SYSTEM_RESOURCES = {"metadata", "batch", "crossjoin", "all", "entity", "root", "count", "value", "ref"}
 # what an inner request shares with its batch: the service, the caller and the API root; per-request
@@ -119,8 +120,12 @@ def inner_context(outer: RequestContext, method: str, url: str, headers: dict[st
     if outer.claims and inner_headers.get("authorization") == outer.headers.get("authorization"):
         extras["verified"] = (outer.headers.get("authorization"), outer.claims)  # same token: checked once
     extras["request_uri"] = f"{outer.root_url}/{path}" + (f"?{query}" if query else "")
-    return RequestContext(method, outer.root_url, unquote(path), dict(parse_qsl(query, keep_blank_values=True)),
-                          inner_headers, body, version=outer.version, extras=extras)
+    repeated: list[str] = []
+    params = parse_query(query, repeated)
+    if repeated:
+        extras[REPEATED_OPTIONS] = repeated
+    return RequestContext(method, outer.root_url, unquote(path), params, inner_headers, body, version=outer.version,
+                          extras=extras)
 
 
 SPELLED = {"odata-version": "OData-Version", "odata-entityid": "OData-EntityId", "etag": "ETag", "req_id": "REQ_ID",

@@ -10,7 +10,19 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from simulator.odata.errors import syntax_error
 from simulator.odata.paths import split_path
+
+REPEATED_OPTIONS = "repeated_options"  # extras key: system query options given twice (refuse_repeated_options)
+
+
+def refuse_repeated_options(ctx: RequestContext) -> None:
+    """Microsoft.OData.Core refuses a system query option given twice (QueryParameterMustBeSpecifiedOnce);
+    the last value must not silently win."""
+    repeated = ctx.extras.get(REPEATED_OPTIONS)
+    if repeated:
+        raise syntax_error(f"Query option '{repeated[0]}' was specified more than once, "
+                           "but it must be specified at most once.")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from simulator.odata.context import RequestContext
+from simulator.odata.context import REPEATED_OPTIONS, RequestContext
 
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
@@ -66,15 +66,22 @@ async def read_body(receive) -> bytes:
 
 def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:
     """Build the dialect-neutral request view (query parameters percent-decoded once)."""
-    params = parse_query(query_text(request))
+    repeated: list[str] = []
+    params = parse_query(query_text(request), repeated)
     headers = {_header_name(k): v.decode("latin-1") for k, v in request.scope["headers"]}
-    return RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
-                          headers=headers, body=body, version=version)
+    ctx = RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
+                         headers=headers, body=body, version=version)
+    if repeated:
+        ctx.extras[REPEATED_OPTIONS] = repeated
+    return ctx
 
 
-def parse_query(query: str) -> dict[str, str]:
+def parse_query(query: str, repeated: list[str] | None = None) -> dict[str, str]:
     """``dict(parse_qsl(query, keep_blank_values=True))`` (last value wins), without parse_qsl's
-    per-call argument coercion, and unquoting only the names and values that carry a ``%``."""
+    per-call argument coercion, and unquoting only the names and values that carry a ``%``.
+
+    A system query option (``$...``) given more than once is added to ``repeated``: the real
+    services (Microsoft.OData.Core) refuse it, so the last value must not silently win."""
     params: dict[str, str] = {}
     if not query:
         return params
@@ -90,6 +97,8 @@ def parse_query(query: str) -> dict[str, str]:
             value = value.replace("+", " ")
         if "%" in value:
             value = unquote(value)
+        if repeated is not None and name in params and name[:1] == "$" and name not in repeated:
+            repeated.append(name)
         params[name] = value
     return params
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from starlette.responses import Response
 
 from simulator.odata import json_body
-from simulator.odata.context import RequestContext, parse_prefer
+from simulator.odata.context import RequestContext, parse_prefer, refuse_repeated_options
 from simulator.odata.csdl import build_csdl
 from simulator.odata.dialect import Dialect
 from simulator.odata.edm import to_json
@@ -91,6 +91,7 @@ class ODataService:
                 if conn is not None or ctx.extras.get("in_batch"):
                     raise syntax_error("Batch requests cannot be nested.")
                 return self.batch_handler(self, ctx)
+            refuse_repeated_options(ctx)
             handled = self.dialect.intercept(self, ctx)  # dialect-only query surface (FetchXML, $apply…)
             if handled is not None:
                 return handled

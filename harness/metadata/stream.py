@@ -29,6 +29,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
+from . import halves
 from ._gc import gc_paused
 from .dialects import get_dialect
 from .edm_schema import component_ref
@@ -47,6 +48,12 @@ class _Drained(dict):
 
     def __contains__(self, key: object) -> bool:
         return key in self.seen or dict.__contains__(self, key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """As ``dict``'s, but a name already drained is not made again (it would be written twice)."""
+        if key in self.seen:
+            return default
+        return dict.setdefault(self, key, default)
 
     def drain(self) -> list[tuple[str, Any]]:
         items = list(self.items())
@@ -390,6 +397,26 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
                      "description": f"Generated from CSDL by harness.metadata for the {profile.name} dialect."},
             "servers": [{"url": (server_url or profile.default_server_url).rstrip("/")}]}
     paths = 0
+    # the later sets in a forked child, on the other core (same bytes: see halves.py)
+    split = len(set_names) // 2 if halves.wanted(len(set_names)) else len(set_names)
+    child = halves.Child() if split < len(set_names) else None
+    try:
+        if child is not None:
+            child.start(lambda child: _write_half(builder, writer, model, set_names[split:], child))
+        paths = _write_document(builder, writer, layout, head, model, set_names[:split], imports, import_names,
+                                out, child, set_names[split:])
+    finally:
+        if child is not None:
+            child.close()
+    return paths
+
+
+def _write_document(builder: _RawBuilder, writer: _Writer, layout: Layout, head: dict[str, Any], model: CsdlModel,
+                    set_names: list[str], imports: dict[str, Any], import_names: list[str], out: IO[str],
+                    child: halves.Child | None, child_sets: list[str]) -> int:
+    """The document with ``set_names`` built here and ``child_sets`` taken from ``child`` (or built
+    here after all, if it failed); returns the number of paths."""
+    paths = 0
     sink = _Utf8Sink(out)
     pad1, pad2, member, encode = layout.pad(1), layout.pad(2), layout.member, layout.encode
 
@@ -400,13 +427,37 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
                 + "," + pad1 + member("paths", "{")).encode("utf-8"))
     with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, gc_paused():
         first_path = first_schema = first_parameter = True
-        for work in _steps(builder, model, set_names, imports, import_names):
-            work()
-            drained = builder.paths.drain()
-            paths += len(drained)
-            first_path = writer.members(sink, drained, first_path, 2)
-            first_schema = writer.members(schemas, builder.schemas.drain(), first_schema, 3)
-            first_parameter = writer.members(parameters, builder.parameters.drain(), first_parameter, 3)
+
+        def run(steps: Iterable[Callable[[], None]]) -> None:
+            nonlocal paths, first_path, first_schema, first_parameter
+            for work in steps:
+                work()
+                drained = builder.paths.drain()
+                paths += len(drained)
+                first_path = writer.members(sink, drained, first_path, 2)
+                first_schema = writer.members(schemas, builder.schemas.drain(), first_schema, 3)
+                first_parameter = writer.members(parameters, builder.parameters.drain(), first_parameter, 3)
+
+        run(_steps(builder, model, set_names, [], []))
+        result = child.join() if child is not None else None
+        if result is None:
+            run(_steps(builder, model, child_sets, [], []))
+        else:  # what a single process would have written next: the child's paths, its new components
+            assert child is not None
+            paths += result.paths
+            sink.copy(child.paths)
+            first_schema = halves.copy_new(child.components, result.schemas, builder.schemas.seen, schemas,
+                                           first_schema)
+            first_parameter = halves.copy_new(child.components, result.parameters, builder.parameters.seen,
+                                              parameters, first_parameter)
+            builder.tags.extend(result.tags)
+            for key, value in result.responses.items():
+                builder.responses.setdefault(key, value)
+            for name in result.referenced:
+                found = model.find_type(name)
+                if found is not None:
+                    builder.mapper.referenced.setdefault(name, found)  # type: ignore[arg-type]
+        run(_steps(builder, model, [], imports, import_names))
         builder._emit_referenced_types()
         first_schema = writer.members(schemas, builder.schemas.drain(), first_schema, 3)
         sink.write((closed(1, first_path) + "," + pad1 + member("tags", encode(builder.tags, 1))
@@ -420,6 +471,32 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
                     + "," + pad1 + member("security", encode([{"bearer": []}], 1)) + closed(0, False)
                     + "\n").encode("utf-8"))
     return paths
+
+
+def _write_half(builder: _RawBuilder, writer: _Writer, model: CsdlModel, set_names: list[str],
+                child: halves.Child) -> halves.Result:
+    """In the forked child: the paths of ``set_names`` (after the parent's, so each after a comma) and
+    every component they make, as records the parent filters."""
+    result = halves.Result()
+    layout = writer.layout
+    pad, colon = layout.pad(3), layout.colon
+
+    def members(items: list[tuple[str, Any]]) -> Iterator[tuple[str, str]]:
+        for name, value in items:
+            yield name, pad + _string(name) + colon + layout.encode(value, 3)
+
+    with gc_paused():
+        for work in _steps(builder, model, set_names, {}, []):
+            work()
+            drained = builder.paths.drain()
+            result.paths += len(drained)
+            writer.members(child.paths, drained, False, 2)
+            halves.record(child.components, result.schemas, members(builder.schemas.drain()))
+            halves.record(child.components, result.parameters, members(builder.parameters.drain()))
+    result.tags = builder.tags
+    result.responses = builder.responses
+    result.referenced = list(builder.mapper.referenced)
+    return result
 
 
 class _Utf8Sink:

@@ -1,0 +1,133 @@
+"""Write the second half of a big OpenAPI document in a forked process, on the other core.
+
+A streamed all-sets conversion spends half its time writing (an F&O document: ~1 s for 130 MiB).
+:func:`start` forks a child with the same model and an equally fresh builder; it builds the later
+sets' paths and components while the parent builds the earlier ones, and hands back bytes: its
+paths as one spool, each component it made as one record, and the little state the end of the
+document needs (tags, shared responses, the complex and enum types referenced). The parent appends
+the paths, and of the components only those its own half did not already make, in the child's
+order -- which is exactly where a single process would have emitted them (first use in the
+document's order), so the bytes are the same (tests compare both ways).
+
+Only where ``os.fork`` exists, with more than one usable core, for at least
+:data:`MIN_SETS` sets; ``HARNESS_OPENAPI_PROCESSES=1`` keeps one process and ``=2`` forks
+whatever the size. If the child fails in any way the parent builds those sets itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+MIN_SETS = 400
+ENV = "HARNESS_OPENAPI_PROCESSES"
+
+
+def wanted(sets: int) -> bool:
+    """Whether to write the second half of ``sets`` entity sets in a forked child."""
+    if not hasattr(os, "fork"):
+        return False
+    setting = os.environ.get(ENV, "").strip()
+    if setting == "1":
+        return False
+    if setting == "2":
+        return sets >= 2
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    # forking a process with other threads running is not safe: then stay in one process
+    return sets >= MIN_SETS and cores > 1 and threading.active_count() == 1
+
+
+@dataclass
+class Result:
+    """What the child made, in the order it made it."""
+
+    paths: int = 0
+    schemas: list[tuple[str, int, int]] = field(default_factory=list)  # (name, offset, length) in `components`
+    parameters: list[tuple[str, int, int]] = field(default_factory=list)
+    tags: list[dict[str, str]] = field(default_factory=list)
+    responses: dict[str, Any] = field(default_factory=dict)
+    referenced: list[str] = field(default_factory=list)
+
+
+class Child:
+    """A forked writer of some entity sets; :meth:`join` waits for it and returns its :class:`Result`."""
+
+    def __init__(self) -> None:
+        self.paths: IO[bytes] = tempfile.TemporaryFile()
+        self.components: IO[bytes] = tempfile.TemporaryFile()
+        self.meta: IO[bytes] = tempfile.TemporaryFile()
+        self.pid = 0
+
+    def start(self, work: Callable[[Child], Result]) -> None:
+        pid = os.fork()
+        if pid:
+            self.pid = pid
+            return
+        code = 1
+        try:  # the child: never return into the caller's frames (their `finally`s are the parent's)
+            result = work(self)
+            pickle.dump(result, self.meta, protocol=pickle.HIGHEST_PROTOCOL)
+            for spool in (self.paths, self.components, self.meta):
+                spool.flush()
+            code = 0
+        except BaseException:  # noqa: BLE001 - any failure: the parent does the work itself
+            code = 1
+        finally:
+            os._exit(code)
+
+    def join(self) -> Result | None:
+        """The child's result, or None when it failed (then nothing it wrote is used)."""
+        pid, self.pid = self.pid, 0
+        if not pid:
+            return None
+        _, status = os.waitpid(pid, 0)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return None
+        try:
+            self.meta.seek(0)
+            result = pickle.load(self.meta)
+        except Exception:  # noqa: BLE001 - a torn result is a failed child
+            return None
+        return result if isinstance(result, Result) else None
+
+    def close(self) -> None:
+        """Stop a child still running (the parent failed) and drop the spools."""
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0
+        for spool in (self.paths, self.components, self.meta):
+            spool.close()
+
+
+def record(spool: IO[bytes], entries: list[tuple[str, int, int]], members: Iterable[tuple[str, str]]) -> None:
+    """Append each ``(name, "name": value text)`` to ``spool`` as UTF-8, noting where it is."""
+    for name, text in members:
+        data = text.encode("utf-8")
+        entries.append((name, spool.tell(), len(data)))
+        spool.write(data)
+
+
+def copy_new(spool: IO[bytes], entries: list[tuple[str, int, int]], seen: Any, target: IO[bytes], first: bool,
+             separator: bytes = b",") -> bool:
+    """Copy from ``spool`` to ``target`` the records whose name is not in ``seen`` (adding each to
+    it), each after ``separator`` unless it is the ``first`` member; returns ``first``."""
+    for name, offset, length in entries:
+        if name in seen:
+            continue
+        seen.add(name)
+        spool.seek(offset)
+        if not first:
+            target.write(separator)
+        target.write(spool.read(length))
+        first = False
+    return first

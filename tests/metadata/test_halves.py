@@ -1,0 +1,100 @@
+"""The all-sets document written by two processes (the later sets in a forked child) is byte for
+byte the single process's, compact and indented, whatever the child's half shares with the parent's."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+
+from harness.cli import main
+from harness.metadata import halves, stream
+from harness.metadata.compact import load_model
+from tests.metadata.test_compact import CORPUS
+from tests.metadata.test_lazy_and_stream import SMALL, generated  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+
+
+def written(model, dialect: str, monkeypatch, processes: str, *, indent=None, imports=None) -> str:
+    monkeypatch.setenv(halves.ENV, processes)
+    out = io.StringIO()
+    stream.write_openapi(model, dialect, "all", None, out, operation_imports=imports, indent=indent)
+    return out.getvalue()
+
+
+@pytest.fixture
+def joins(monkeypatch) -> list:
+    """The results the parent took from its children (None: a child failed)."""
+    seen: list = []
+    original = halves.Child.join
+
+    def join(self):
+        result = original(self)
+        seen.append(result)
+        return result
+
+    monkeypatch.setattr(halves.Child, "join", join)
+    return seen
+
+
+@pytest.mark.parametrize(("path", "dialect"), SMALL + CORPUS, ids=lambda v: getattr(v, "name", v))
+def test_two_processes_write_the_single_process_bytes(path, dialect, monkeypatch, joins):
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    model = load_model(path)
+    container = model.container
+    imports = "all" if container and (container.function_imports or container.action_imports) else None
+    for indent in (None, 2):
+        joins.clear()
+        single = written(model, dialect, monkeypatch, "1", indent=indent, imports=imports)
+        assert not joins
+        two = written(model, dialect, monkeypatch, "2", indent=indent, imports=imports)
+        if len(model.entity_sets) >= 2:
+            assert joins and joins[-1] is not None and joins[-1].paths > 0, "the child wrote its half"
+        assert two == single, f"indent={indent}"
+        json.loads(two)
+
+
+def test_generated_fno_document_in_two_processes(generated, monkeypatch, joins):  # noqa: F811 - the fixture
+    model = load_model(generated)
+    single = written(model, "fno", monkeypatch, "1")
+    two = written(model, "fno", monkeypatch, "2")
+    assert joins[-1] is not None and joins[-1].schemas, "the child made components"
+    # the two halves share components (enum types, shared parameters): each is written once
+    document = json.loads(two)
+    assert two == single and len(document["paths"]) > 500
+    assert written(model, "fno", monkeypatch, "2", indent=2) == written(model, "fno", monkeypatch, "1", indent=2)
+
+
+def test_a_failed_child_leaves_the_work_to_the_parent(generated, monkeypatch, joins):  # noqa: F811 - the fixture
+    model = load_model(generated)
+    single = written(model, "fno", monkeypatch, "1")
+
+    def broken(*args):
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(stream, "_write_half", broken)
+    assert written(model, "fno", monkeypatch, "2") == single
+    assert joins == [None]
+
+
+def test_cli_writes_the_same_file_either_way(tmp_path, generated, monkeypatch):  # noqa: F811 - the fixture
+    files = []
+    for processes in ("1", "2"):
+        monkeypatch.setenv(halves.ENV, processes)
+        out = tmp_path / f"{processes}.json"
+        assert main(["metadata", "openapi", str(generated), "--dialect", "fno", "--out", str(out)]) == 0
+        files.append(out.read_bytes())
+    assert files[0] == files[1]
+
+
+def test_when_a_child_is_used(monkeypatch):
+    monkeypatch.delenv(halves.ENV, raising=False)
+    assert not halves.wanted(halves.MIN_SETS - 1)
+    monkeypatch.setenv(halves.ENV, "1")
+    assert not halves.wanted(10 * halves.MIN_SETS)
+    monkeypatch.setenv(halves.ENV, "2")
+    assert halves.wanted(2) and not halves.wanted(1)

@@ -149,6 +149,7 @@ _CHUNK = 1 << 20  # fed to expat a MiB at a time: the document is never held who
 _NAME = itemgetter(1)
 _FIRST = itemgetter(0)
 _REST = itemgetter(slice(2, None))
+_JOIN = "\0".join
 
 
 class _Reader:
@@ -176,7 +177,8 @@ class _Reader:
         self.in_key = False
         self.targets: list[object | None] = []
         self.shared: dict[tuple, Property] = {}  # facets -> the one Property object with them
-        self.by_raw: dict[tuple, Property] = {}  # a property's attributes but its name -> the same
+        self.names: dict[str, str] = {}  # property names, each kept once
+        self.by_raw: dict[str, Property] = {}  # a property's attributes but its name, joined -> the same
         self.facets: dict[tuple, tuple] = {}  # a property's attributes but its name -> its facets
         self.annotation: etree.TreeBuilder | None = None
         self.annotation_head: tuple[str, dict[str, str]] = ("", {})
@@ -322,14 +324,16 @@ class _Reader:
             raise Unsupported("unclosed property")
         if pending and set(map(_FIRST, pending)) == {"Name"}:  # as every generator writes them
             names = list(map(_NAME, pending))
-            raws = list(map(tuple, map(_REST, pending)))
+            # one string per property (expat refuses NUL in XML, so the join is unambiguous): hashed
+            # and compared faster than a tuple of its attributes
+            raws = list(map(_JOIN, map(_REST, pending)))
         else:
             pairs = [self._name_and_raw(attrs) for attrs in pending]
-            names, raws = [pair[0] for pair in pairs], [pair[1] for pair in pairs]
+            names, raws = [pair[0] for pair in pairs], [_JOIN(pair[1]) for pair in pairs]
         stripped = list(map(str.strip, names))
         if "" in stripped:
             raise Unsupported(PROPERTY)
-        names = list(map(intern, stripped))
+        names = list(map(self.names.setdefault, stripped, stripped))  # one str per name (cheaper than intern)
         props = list(map(self.by_raw.get, raws))
         if not all(props):  # (not `None in props`: that calls the dataclass's __eq__ on each)
             props = [prop or self._shared_by_raw(raw) for prop, raw in zip(props, raws, strict=True)]
@@ -340,10 +344,10 @@ class _Reader:
         self.annotated.clear()
         return tuple(names), tuple(props)
 
-    def _shared_by_raw(self, raw: tuple) -> Property:
+    def _shared_by_raw(self, raw: str) -> Property:
         shared = self.by_raw.get(raw)
         if shared is None:
-            shared = self.by_raw[raw] = self._property(self._facets(raw))
+            shared = self.by_raw[raw] = self._property(self._facets(tuple(raw.split("\0")) if raw else ()))
         return shared
 
     def _facets(self, raw: tuple) -> tuple:

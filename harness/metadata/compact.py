@@ -21,6 +21,7 @@ None, and the caller parses the usual way.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 from pyexpat import ExpatError, ParserCreate
@@ -29,6 +30,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import halves
 from ._gc import gc_paused
 from .annotations import annotation_value, apply_annotation, inline_value
 from .errors import MetadataError
@@ -60,6 +62,7 @@ from .resolve import finalize
 EDMX = "http://docs.oasis-open.org/odata/ns/edmx "
 EDM = "http://docs.oasis-open.org/odata/ns/edm "
 PROPERTY = EDM + "Property"
+_FRAME = (EDMX + "Edmx", EDMX + "DataServices", EDM + "Schema")
 ANNOTATION = EDM + "Annotation"
 
 
@@ -102,20 +105,113 @@ def read_compact(source: str | os.PathLike | bytes) -> CsdlModel | None:
     """The model of a CSDL file (or its bytes) with shared property objects, or None: then
     :func:`~harness.metadata.parse_csdl` reads it (and names what is wrong, if anything is)."""
     name = "<bytes>" if isinstance(source, bytes) else str(source)
-    reader = _Reader(name)
     try:
         with gc_paused():
             if isinstance(source, bytes):
+                reader = _Reader(name)
                 reader.feed(source, True)
-            else:
-                with open(source, "rb") as handle:
-                    while chunk := handle.read(_CHUNK):
-                        reader.feed(chunk, False)
-                reader.feed(b"", True)
-            return reader.finish()
-    except (Unsupported, MetadataError, ExpatError, etree.LxmlError, OSError, ValueError, KeyError, TypeError,
-            AttributeError, IndexError, AssertionError):
+                return reader.finish()
+            model = _read_in_two(name)
+            return model if model is not None else _read_file(name)
+    except _FAILURES:
         return None
+
+
+_FAILURES = (Unsupported, MetadataError, ExpatError, etree.LxmlError, OSError, ValueError, KeyError, TypeError,
+             AttributeError, IndexError, AssertionError)
+
+
+def _read_file(path: str) -> CsdlModel:
+    reader = _Reader(path)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            reader.feed(chunk, False)
+    reader.feed(b"", True)
+    return reader.finish()
+
+
+# -- a big document read by two processes ---------------------------------------------------------
+SPLIT_MIN_BYTES = 8 << 20
+_QNAME = re.compile(rb"<([^\s/>]+)")
+_ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)")
+
+
+def _read_in_two(path: str) -> CsdlModel | None:
+    """A big file read by two processes: here up to an ``<EntityType`` near its middle, in a forked
+    child the rest, after the document's start up to the first element of its first schema (the
+    same open elements and namespaces). Each half must be well-formed in that frame, so the whole
+    is; the child hands back its types, operations and container (pickled) and they are added here
+    in the document's order before the one :func:`~harness.metadata.resolve.finalize`. None when
+    the file is small, cannot be split so, or anything fails: then one process reads it all."""
+    size = os.path.getsize(path)
+    if size < SPLIT_MIN_BYTES or not halves.wanted(2, 2):
+        return None
+    reader = _Reader(path)
+    with open(path, "rb") as handle:
+        first = handle.read(min(_CHUNK, size // 4))  # enough to find where the first schema's content starts
+        encoding = _ENCODING.match(first)
+        if first.startswith((b"\xfe\xff", b"\xff\xfe")) or (
+                encoding is not None and encoding.group(1).lower().replace(b"-", b"") != b"utf8"):
+            return None
+        reader.feed(first, False)
+        inside, opened = reader.first_inside, reader.opened
+        if inside is None or len(opened) != 3 or reader.model is None or len(reader.model.schemas) != 1:
+            return None
+        fd = handle.fileno()
+        middle = size // 2
+        found = os.pread(fd, _CHUNK, middle).find(b"<EntityType ")
+        split = middle + found
+        if found < 0 or split <= len(first):
+            return None
+        names = [_QNAME.match(os.pread(fd, 512, offset)) for offset in opened]
+        if None in names:
+            return None
+        closers = b"".join(b"</" + match.group(1) + b">" for match in reversed(names))  # type: ignore[union-attr]
+        child = halves.Child()
+        try:
+            child.start(lambda _: _read_rest(path, inside, split))
+            position = len(first)
+            while position < split and (chunk := handle.read(min(_CHUNK, split - position))):
+                reader.feed(chunk, False)
+                position += len(chunk)
+            if not reader.between_types():
+                return None
+            reader.feed(closers, True)
+            part = child.join(CsdlModel)
+        except _FAILURES:  # e.g. the split fell in a comment: one process reads it (and names any error)
+            return None
+        finally:
+            child.close()
+    if part is None:
+        return None
+    model = reader.model
+    for table in ("entity_types", "complex_types", "enum_types", "type_definitions"):
+        mine, theirs = getattr(model, table), getattr(part, table)
+        if mine.keys() & theirs.keys():
+            return None  # declared twice: the one-process reading says so
+        mine.update(theirs)
+    for table in ("actions", "functions"):
+        mine = getattr(model, table)
+        for name, overloads in getattr(part, table).items():
+            mine.setdefault(name, []).extend(overloads)
+    model.containers.extend(part.containers)
+    model.schemas.extend(part.schemas[1:])  # its first is the schema it started in, ours
+    model.aliases.update(part.aliases)
+    return reader.finish()
+
+
+def _read_rest(path: str, inside: int, split: int) -> CsdlModel:
+    """In the child: the document's start up to ``inside``, then from ``split`` to its end."""
+    reader = _Reader(path)
+    with open(path, "rb") as handle:
+        reader.feed(os.pread(handle.fileno(), inside, 0), False)
+        if reader.first_inside is not None or len(reader.opened) != 3:
+            raise Unsupported("split")
+        handle.seek(split)
+        while chunk := handle.read(_CHUNK):
+            reader.feed(chunk, False)
+    reader.feed(b"", True)
+    return reader.part()
 
 
 def load_model(source: str | os.PathLike | bytes) -> CsdlModel:
@@ -185,6 +281,8 @@ class _Reader:
         self.annotation_target: object | None = None
         self.depth = 0
         self.data_services = False
+        self.opened: list[int] = []  # where <Edmx>, <DataServices> and the first <Schema> start
+        self.first_inside: int | None = None  # where the first schema's first element starts
         self.starts = {EDM + name[7:]: getattr(self, name) for name in dir(self) if name.startswith("_start_")}
         self.ends = {EDM + name[5:]: getattr(self, name) for name in dir(self) if name.startswith("_end_")}
         # expat interns names in this dict: seeded, a tag read from the document *is* our constant
@@ -223,6 +321,11 @@ class _Reader:
         return start, end
 
     def _start_other(self, tag: str, attrs: list[str]) -> None:
+        if self.first_inside is None:
+            if self.schema is not None:
+                self.first_inside = self.parser.CurrentByteIndex
+            elif tag in _FRAME:
+                self.opened.append(self.parser.CurrentByteIndex)
         if tag == ANNOTATION:
             return self._start_annotation(tag, attrs)
         attrib = _attrib(attrs)
@@ -371,6 +474,21 @@ class _Reader:
         if shared is None:
             shared = self.shared[full] = Property("", *facets)
         return shared
+
+    def between_types(self) -> bool:
+        """Whether the reading stands between two elements of the first schema (split there)."""
+        model = self.model
+        return (model is not None and len(model.schemas) == 1 and self.schema is model.schemas[0]
+                and self.structured is None and self.enum is None and self.operation is None
+                and self.container is None and self.child is None and self.navigation is None and not self.depth
+                and not self.pending_props and not self.closed_props and self.annotation is None
+                and self.parser.StartElementHandler is self.normal[0])
+
+    def part(self) -> CsdlModel:
+        """What a child read from a split point (resolved only once joined to the first part)."""
+        if self.pending_props or self.closed_props or self.model is None or not self.data_services:
+            raise Unsupported("not CSDL")
+        return self.model
 
     def finish(self) -> CsdlModel:
         if self.pending_props or self.closed_props:

@@ -29,8 +29,8 @@ MIN_SETS = 400
 ENV = "HARNESS_OPENAPI_PROCESSES"
 
 
-def wanted(sets: int) -> bool:
-    """Whether to write the second half of ``sets`` entity sets in a forked child."""
+def wanted(sets: int, minimum: int = MIN_SETS) -> bool:
+    """Whether to do the second half of ``sets`` pieces of work in a forked child."""
     if not hasattr(os, "fork"):
         return False
     setting = os.environ.get(ENV, "").strip()
@@ -40,7 +40,7 @@ def wanted(sets: int) -> bool:
         return sets >= 2
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     # forking a process with other threads running is not safe: then stay in one process
-    return sets >= MIN_SETS and cores > 1 and threading.active_count() == 1
+    return sets >= minimum and cores > 1 and threading.active_count() == 1
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Child:
         self.meta: IO[bytes] = tempfile.TemporaryFile()
         self.pid = 0
 
-    def start(self, work: Callable[[Child], Result]) -> None:
+    def start(self, work: Callable[[Child], Any]) -> None:
         pid = os.fork()
         if pid:
             self.pid = pid
@@ -81,8 +81,8 @@ class Child:
         finally:
             os._exit(code)
 
-    def join(self) -> Result | None:
-        """The child's result, or None when it failed (then nothing it wrote is used)."""
+    def join(self, kind: type = Result) -> Any:
+        """The child's result (a ``kind``), or None when it failed (then nothing it wrote is used)."""
         pid, self.pid = self.pid, 0
         if not pid:
             return None
@@ -94,7 +94,7 @@ class Child:
             result = pickle.load(self.meta)
         except Exception:  # noqa: BLE001 - a torn result is a failed child
             return None
-        return result if isinstance(result, Result) else None
+        return result if isinstance(result, kind) else None
 
     def close(self) -> None:
         """Stop a child still running (the parent failed) and drop the spools."""

@@ -10,8 +10,9 @@ import os
 import pytest
 
 from harness.cli import main
-from harness.metadata import halves, stream
+from harness.metadata import MetadataError, compact, halves, parse_csdl, stream
 from harness.metadata.compact import load_model
+from harness.metadata.model import CsdlModel
 from tests.metadata.test_compact import CORPUS
 from tests.metadata.test_lazy_and_stream import SMALL, generated  # noqa: F401 - the fixture
 
@@ -31,8 +32,8 @@ def joins(monkeypatch) -> list:
     seen: list = []
     original = halves.Child.join
 
-    def join(self):
-        result = original(self)
+    def join(self, *args):
+        result = original(self, *args)
         seen.append(result)
         return result
 
@@ -98,3 +99,83 @@ def test_when_a_child_is_used(monkeypatch):
     assert not halves.wanted(10 * halves.MIN_SETS)
     monkeypatch.setenv(halves.ENV, "2")
     assert halves.wanted(2) and not halves.wanted(1)
+
+
+# -- reading a big document in two processes -------------------------------------------------------
+
+
+@pytest.fixture
+def split_reading(monkeypatch):
+    """Every file is read in two processes when it can be split (not only big ones)."""
+    monkeypatch.setattr(compact, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setenv(halves.ENV, "2")
+
+
+def read_alone(path, monkeypatch):
+    monkeypatch.setenv(halves.ENV, "1")
+    model = compact.read_compact(path)
+    monkeypatch.setenv(halves.ENV, "2")
+    return model
+
+
+@pytest.mark.parametrize(("path", "dialect"), [*CORPUS, (SMALL[3][0], "dataverse")],
+                         ids=lambda v: getattr(v, "name", v))
+def test_a_document_read_in_two_processes_converts_to_the_same_bytes(path, dialect, split_reading, monkeypatch,
+                                                                     joins):
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    model = compact.read_compact(path)
+    assert any(isinstance(result, CsdlModel) for result in joins), "the child read the second half"
+    alone = read_alone(path, monkeypatch)
+    assert list(model.entity_types) == list(alone.entity_types)
+    assert list(model.entity_sets) == list(alone.entity_sets)
+    assert written(model, dialect, monkeypatch, "1") == written(alone, dialect, monkeypatch, "1")
+
+
+def test_generated_document_read_in_two_processes(generated, split_reading, monkeypatch, joins):  # noqa: F811
+    model = compact.read_compact(generated)
+    assert any(isinstance(result, CsdlModel) for result in joins)
+    alone = read_alone(generated, monkeypatch)
+    assert [len(t.properties) for t in model.entity_types.values()] == [
+        len(t.properties) for t in alone.entity_types.values()]
+    assert written(model, "fno", monkeypatch, "2", indent=2) == written(alone, "fno", monkeypatch, "1", indent=2)
+
+
+def middle_entity_type(text: str) -> int:
+    return text.index("<EntityType ", len(text.encode()) // 2)
+
+
+def test_a_split_inside_a_comment_is_read_by_one_process(generated, tmp_path, split_reading, monkeypatch):  # noqa: F811
+    text = generated.read_text(encoding="utf-8")
+    start = text.rindex("\n<EntityType ", 0, middle_entity_type(text))
+    # a comment as long as the document around its middle: the `<EntityType` found there is in it
+    commented = text[:start] + "\n<!-- " + text.replace("--", "") + " -->" + text[start:]
+    path = tmp_path / "fno_generated.xml"
+    path.write_text(commented, encoding="utf-8")
+    model = compact.read_compact(path)
+    assert model is not None
+    alone = read_alone(generated, monkeypatch)
+    assert written(model, "fno", monkeypatch, "1") == written(alone, "fno", monkeypatch, "1")
+
+
+def test_a_type_declared_in_both_halves_goes_to_the_full_parse(generated, tmp_path, split_reading):  # noqa: F811
+    text = generated.read_text(encoding="utf-8")
+    first = text[text.index("<EntityType "):text.index("</EntityType>") + len("</EntityType>")]
+    at = middle_entity_type(text)
+    path = tmp_path / "twice.xml"
+    path.write_text(text[:at] + first + "\n" + text[at:], encoding="utf-8")
+    assert compact.read_compact(path) is None
+    with pytest.raises(MetadataError):
+        compact.load_model(path)
+
+
+def test_a_broken_second_half_is_named_like_parse_csdl_names_it(generated, tmp_path, split_reading):  # noqa: F811
+    text = generated.read_text(encoding="utf-8")
+    at = text.index("<Property ", middle_entity_type(text) + 1000)
+    path = tmp_path / "broken.xml"
+    path.write_text(text[:at] + "<Property Name=broken/>" + text[at:], encoding="utf-8")
+    with pytest.raises(MetadataError) as compact_error:
+        compact.load_model(path)
+    with pytest.raises(MetadataError) as full_error:
+        parse_csdl(path)
+    assert (str(compact_error.value), compact_error.value.line) == (str(full_error.value), full_error.value.line)

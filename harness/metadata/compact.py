@@ -28,11 +28,11 @@ from pyexpat import ExpatError, ParserCreate
 from sys import intern
 from typing import Any
 
-from lxml import etree
-
 from . import halves
 from ._gc import gc_paused
 from .annotations import annotation_value, apply_annotation, inline_value
+from .attributes import read_bool as _bool
+from .attributes import read_int_or_keyword as _number  # facets read as parse_csdl reads them
 from .errors import MetadataError
 from .model import (
     ComplexType,
@@ -54,8 +54,6 @@ from .model import (
     TypeDefinition,
     split_collection,
 )
-from .parser import _bool, parse_csdl
-from .parser import _int_or_keyword as _number  # facets read as parse_csdl reads them
 from .resolve import finalize
 
 # element names as expat reports them with namespace_separator=" "
@@ -115,10 +113,14 @@ def read_compact(source: str | os.PathLike | bytes) -> CsdlModel | None:
             return model if model is not None else _read_file(name)
     except _FAILURES:
         return None
+    except Exception as exc:  # lxml's own errors, from an annotation's tree (lxml is imported only then)
+        if type(exc).__module__.startswith("lxml"):
+            return None
+        raise
 
 
-_FAILURES = (Unsupported, MetadataError, ExpatError, etree.LxmlError, OSError, ValueError, KeyError, TypeError,
-             AttributeError, IndexError, AssertionError)
+_FAILURES = (Unsupported, MetadataError, ExpatError, OSError, ValueError, KeyError, TypeError, AttributeError,
+             IndexError, AssertionError)
 
 
 def _read_file(path: str) -> CsdlModel:
@@ -132,6 +134,9 @@ def _read_file(path: str) -> CsdlModel:
 
 # -- a big document read by two processes ---------------------------------------------------------
 SPLIT_MIN_BYTES = 8 << 20
+# the child also forks, pickles its part and copies pages it touches; the parent unpickles after:
+# measured on a 31 MiB document, both finish together when the parent reads a little more than half
+_PARENT_SHARE = 0.56
 _QNAME = re.compile(rb"<([^\s/>]+)")
 _ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)")
 
@@ -158,7 +163,7 @@ def _read_in_two(path: str) -> CsdlModel | None:
         if inside is None or len(opened) != 3 or reader.model is None or len(reader.model.schemas) != 1:
             return None
         fd = handle.fileno()
-        middle = size // 2
+        middle = int(size * _PARENT_SHARE)
         found = os.pread(fd, _CHUNK, middle).find(b"<EntityType ")
         split = middle + found
         if found < 0 or split <= len(first):
@@ -177,6 +182,7 @@ def _read_in_two(path: str) -> CsdlModel | None:
             if not reader.between_types():
                 return None
             reader.feed(closers, True)
+            reader.release()  # before the child's part arrives: the peak is then
             part = child.join(CsdlModel)
         except _FAILURES:  # e.g. the split fell in a comment: one process reads it (and names any error)
             return None
@@ -217,7 +223,11 @@ def _read_rest(path: str, inside: int, split: int) -> CsdlModel:
 def load_model(source: str | os.PathLike | bytes) -> CsdlModel:
     """The compact model when :func:`read_compact` can read ``source``, else ``parse_csdl``'s."""
     model = read_compact(source)
-    return model if model is not None else parse_csdl(source)
+    if model is not None:
+        return model
+    from .parser import parse_csdl  # (lxml: only when needed)
+
+    return parse_csdl(source)
 
 
 def _required(attrib: Mapping[str, str], name: str) -> str:
@@ -276,7 +286,7 @@ class _Reader:
         self.names: dict[str, str] = {}  # property names, each kept once
         self.by_raw: dict[str, Property] = {}  # a property's attributes but its name, joined -> the same
         self.facets: dict[tuple, tuple] = {}  # a property's attributes but its name -> its facets
-        self.annotation: etree.TreeBuilder | None = None
+        self.annotation: Any = None  # an lxml TreeBuilder while an annotation with children is read
         self.annotation_head: tuple[str, dict[str, str]] = ("", {})
         self.annotation_target: object | None = None
         self.depth = 0
@@ -370,6 +380,8 @@ class _Reader:
     def _annotation_start(self, tag: str, attrs: list[str]) -> None:
         # inside an <Annotation>: its children make a small tree for annotation_value
         if self.annotation is None:
+            from lxml import etree  # annotation_value reads lxml elements; most documents never get here
+
             self.annotation = etree.TreeBuilder()
             self.annotation.start(*self.annotation_head)
             self.parser.CharacterDataHandler = self.annotation.data
@@ -474,6 +486,12 @@ class _Reader:
         if shared is None:
             shared = self.shared[full] = Property("", *facets)
         return shared
+
+    def release(self) -> None:
+        """Drop the parser and the reading's caches (the model stays)."""
+        self.parser = self.feed = None  # type: ignore[assignment]
+        self.by_raw, self.facets, self.names = {}, {}, {}
+        self.shared = {}
 
     def between_types(self) -> bool:
         """Whether the reading stands between two elements of the first schema (split there)."""

@@ -110,24 +110,29 @@ class Child:
 
 
 def record(spool: IO[bytes], entries: list[tuple[str, int, int]], members: Iterable[tuple[str, str]]) -> None:
-    """Append each ``(name, "name": value text)`` to ``spool`` as UTF-8, noting where it is."""
+    """Append each ``(name, ',"name": value' text)`` to ``spool`` as UTF-8, noting where it is."""
     for name, text in members:
         data = text.encode("utf-8")
         entries.append((name, spool.tell(), len(data)))
         spool.write(data)
 
 
-def copy_new(spool: IO[bytes], entries: list[tuple[str, int, int]], seen: Any, target: IO[bytes], first: bool,
-             separator: bytes = b",") -> bool:
-    """Copy from ``spool`` to ``target`` the records whose name is not in ``seen`` (adding each to
-    it), each after ``separator`` unless it is the ``first`` member; returns ``first``."""
+def new_ranges(entries: list[tuple[str, int, int]], seen: set[str], first: bool) -> tuple[list[tuple[int, int]], bool]:
+    """The (offset, length) runs of the records (each after its comma) whose name is not in ``seen``,
+    adding each to it; the first record loses its comma when it is the ``first`` member. Returns the
+    runs and ``first``."""
+    runs: list[tuple[int, int]] = []
+    end = -1
     for name, offset, length in entries:
         if name in seen:
             continue
         seen.add(name)
-        spool.seek(offset)
-        if not first:
-            target.write(separator)
-        target.write(spool.read(length))
-        first = False
-    return first
+        if first:
+            offset, length, first = offset + 1, length - 1, False
+        if offset == end:  # right after the previous kept record: one run
+            start, size = runs[-1]
+            runs[-1] = (start, size + length)
+        else:
+            runs.append((offset, length))
+        end = offset + length
+    return runs, first

@@ -22,7 +22,9 @@ indenting costs little more than the larger output).
 from __future__ import annotations
 
 import codecs
+import io
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring
@@ -425,8 +427,12 @@ def _write_document(builder: _RawBuilder, writer: _Writer, layout: Layout, head:
 
     sink.write(("{" + pad1 + ("," + pad1).join(member(key, encode(value, 1)) for key, value in head.items())
                 + "," + pad1 + member("paths", "{")).encode("utf-8"))
-    with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, gc_paused():
+    with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, \
+            tempfile.TemporaryFile() as schemas_after, tempfile.TemporaryFile() as parameters_after, gc_paused():
         first_path = first_schema = first_parameter = True
+        # (spool, offset, length) pieces of the two sections, written in order at the end
+        schema_pieces: list[tuple[IO[bytes], int, int | None]] = [(schemas, 0, None)]
+        parameter_pieces: list[tuple[IO[bytes], int, int | None]] = [(parameters, 0, None)]
 
         def run(steps: Iterable[Callable[[], None]]) -> None:
             nonlocal paths, first_path, first_schema, first_parameter
@@ -446,10 +452,10 @@ def _write_document(builder: _RawBuilder, writer: _Writer, layout: Layout, head:
             assert child is not None
             paths += result.paths
             sink.copy(child.paths)
-            first_schema = halves.copy_new(child.components, result.schemas, builder.schemas.seen, schemas,
-                                           first_schema)
-            first_parameter = halves.copy_new(child.components, result.parameters, builder.parameters.seen,
-                                              parameters, first_parameter)
+            runs, first_schema = halves.new_ranges(result.schemas, builder.schemas.seen, first_schema)
+            schema_pieces += [(child.components, offset, length) for offset, length in runs]
+            runs, first_parameter = halves.new_ranges(result.parameters, builder.parameters.seen, first_parameter)
+            parameter_pieces += [(child.components, offset, length) for offset, length in runs]
             builder.tags.extend(result.tags)
             for key, value in result.responses.items():
                 builder.responses.setdefault(key, value)
@@ -457,14 +463,19 @@ def _write_document(builder: _RawBuilder, writer: _Writer, layout: Layout, head:
                 found = model.find_type(name)
                 if found is not None:
                     builder.mapper.referenced.setdefault(name, found)  # type: ignore[arg-type]
+            schemas, parameters = schemas_after, parameters_after  # what comes after the child's
+            schema_pieces.append((schemas, 0, None))
+            parameter_pieces.append((parameters, 0, None))
         run(_steps(builder, model, [], imports, import_names))
         builder._emit_referenced_types()
         first_schema = writer.members(schemas, builder.schemas.drain(), first_schema, 3)
         sink.write((closed(1, first_path) + "," + pad1 + member("tags", encode(builder.tags, 1))
                     + "," + pad1 + member("components", "{" + pad2 + member("schemas", "{"))).encode("utf-8"))
-        sink.copy(schemas)
+        for piece in schema_pieces:
+            sink.copy(*piece)
         sink.write((closed(2, first_schema) + "," + pad2 + member("parameters", "{")).encode("utf-8"))
-        sink.copy(parameters)
+        for piece in parameter_pieces:
+            sink.copy(*piece)
         security = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
         sink.write((closed(2, first_parameter) + "," + pad2 + member("responses", encode(builder.responses, 2))
                     + "," + pad2 + member("securitySchemes", encode(security, 2)) + closed(1, False)
@@ -483,7 +494,7 @@ def _write_half(builder: _RawBuilder, writer: _Writer, model: CsdlModel, set_nam
 
     def members(items: list[tuple[str, Any]]) -> Iterator[tuple[str, str]]:
         for name, value in items:
-            yield name, pad + _string(name) + colon + layout.encode(value, 3)
+            yield name, "," + pad + _string(name) + colon + layout.encode(value, 3)
 
     with gc_paused():
         for work in _steps(builder, model, set_names, {}, []):
@@ -500,7 +511,8 @@ def _write_half(builder: _RawBuilder, writer: _Writer, model: CsdlModel, set_nam
 
 
 class _Utf8Sink:
-    """Bytes to a text stream: straight to its binary buffer when it has one (a file), else decoded."""
+    """Bytes to a text stream: straight to its binary buffer when it has one (a file), else decoded;
+    spooled bytes go file to file in the kernel (``os.sendfile``) where it can."""
 
     def __init__(self, out: IO[str]):
         self.out = out
@@ -508,8 +520,14 @@ class _Utf8Sink:
         self.buffer = getattr(out, "buffer", None)
         if self.buffer is not None and (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
             self.buffer = None  # not a UTF-8 file: let the text layer encode
+        self.fd: int | None = None
         if self.buffer is not None:
             out.flush()
+            if type(self.buffer) is io.BufferedWriter and hasattr(os, "sendfile"):  # (not a read/write file)
+                try:
+                    self.fd = self.buffer.fileno()
+                except (OSError, ValueError):
+                    self.fd = None
 
     def write(self, data: bytes) -> None:
         if self.buffer is not None:
@@ -517,10 +535,27 @@ class _Utf8Sink:
         else:
             self.out.write(self.decoder.decode(data))
 
-    def copy(self, spool: IO[bytes]) -> None:
-        spool.seek(0)
-        while chunk := spool.read(1 << 20):
+    def copy(self, spool: IO[bytes], offset: int = 0, length: int | None = None) -> None:
+        """``length`` bytes of ``spool`` from ``offset`` (to its end when None)."""
+        spool.flush()
+        if length is None:
+            length = spool.seek(0, os.SEEK_END) - offset
+        if self.fd is not None and self.buffer is not None:
+            self.buffer.flush()
+            source = spool.fileno()
+            while length > 0:
+                try:
+                    sent = os.sendfile(self.fd, source, offset, length)
+                except OSError:  # not a file the kernel copies to: read and write the rest
+                    self.fd = None
+                    break
+                if not sent:
+                    break
+                offset, length = offset + sent, length - sent
+        spool.seek(offset)
+        while length > 0 and (chunk := spool.read(min(length, 1 << 20))):
             self.write(chunk)
+            length -= len(chunk)
 
 
 def _steps(builder: _Builder, model: CsdlModel, set_names: list[str], imports: dict[str, Any],

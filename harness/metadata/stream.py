@@ -12,6 +12,9 @@ schema once, joins the property-listing components from those strings, and encod
 shape once as a template into which a set's and its type's names are put; the shapes themselves
 stay :class:`~harness.metadata.openapi._Builder`'s.
 
+With many sets and an idle core, the later half of the sets is written by a forked child
+(:mod:`harness.metadata.halves`) into spool files the parent copies in order: the same bytes.
+
 The document is the same as ``to_openapi``'s (equal once parsed; tests compare them); only the key
 order differs (``paths`` before ``tags``; components in the order they were made rather than sorted).
 The text is byte for byte what ``json.dumps`` writes for that document, compact or with ``indent=N``

@@ -403,7 +403,7 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
             "servers": [{"url": (server_url or profile.default_server_url).rstrip("/")}]}
     paths = 0
     # the later sets in a forked child, on the other core (same bytes: see halves.py)
-    split = len(set_names) // 2 if halves.wanted(len(set_names)) else len(set_names)
+    split = max(1, int(len(set_names) * halves.PARENT_SHARE)) if halves.wanted(len(set_names)) else len(set_names)
     child = halves.Child() if split < len(set_names) else None
     try:
         if child is not None:

@@ -53,19 +53,26 @@ def _a_core_is_idle(cores: int, samples: int = 5) -> bool:
     cores: 1.4 s against 2.0 s when idle, 2.4 s against 2.0 s at load 2.6). Linux's count of
     runnable tasks (``procs_running``, ourselves included), averaged over a few milliseconds."""
     running = 0
+    for sample in range(samples):
+        now = _running()
+        if now is None:
+            return True  # no such count here: assume the machine is ours
+        running += now
+        if sample < samples - 1:
+            time.sleep(0.001)
+    return running / samples - 1 <= cores - 1.5
+
+
+def _running() -> int | None:
+    """The number of runnable tasks now (``/proc/stat``), or None where there is no such count."""
     try:
-        for sample in range(samples):
-            with open("/proc/stat", "rb") as stat:
-                for line in stat:
-                    if line.startswith(b"procs_running "):
-                        running += int(line.split()[1])
-                        break
-            if sample < samples - 1:
-                time.sleep(0.001)
+        with open("/proc/stat", "rb") as stat:
+            for line in stat:
+                if line.startswith(b"procs_running "):
+                    return int(line.split()[1])
     except (OSError, ValueError):
-        return True  # no such count here: assume the machine is ours
-    others = running / samples - 1
-    return others <= cores - 1.5
+        return None
+    return None
 
 
 @dataclass

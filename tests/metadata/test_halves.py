@@ -94,11 +94,20 @@ def test_cli_writes_the_same_file_either_way(tmp_path, generated, monkeypatch): 
 
 def test_when_a_child_is_used(monkeypatch):
     monkeypatch.delenv(halves.ENV, raising=False)
+    monkeypatch.setattr(halves.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    monkeypatch.setattr(halves.threading, "active_count", lambda: 1)  # (pytest-xdist runs threads)
+    monkeypatch.setattr(halves, "_running", lambda: 1)  # only ourselves: the other core is idle
+    assert halves.wanted(halves.MIN_SETS)
+    monkeypatch.setattr(halves, "_running", lambda: 3)  # two other tasks: both cores are busy
+    assert not halves.wanted(halves.MIN_SETS)
+    monkeypatch.setattr(halves, "_running", lambda: None)  # no count: assume the machine is ours
+    assert halves.wanted(halves.MIN_SETS)
     assert not halves.wanted(halves.MIN_SETS - 1)
     monkeypatch.setenv(halves.ENV, "1")
     assert not halves.wanted(10 * halves.MIN_SETS)
     monkeypatch.setenv(halves.ENV, "2")
-    assert halves.wanted(2) and not halves.wanted(1)
+    monkeypatch.setattr(halves, "_running", lambda: 3)
+    assert halves.wanted(2) and not halves.wanted(1)  # forced: whatever the load
 
 
 # -- reading a big document in two processes -------------------------------------------------------

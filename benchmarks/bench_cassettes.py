@@ -26,6 +26,7 @@ Four measurements:
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -117,10 +118,12 @@ def replay_in_process() -> tuple[int, float, float, float]:
     (interactions, seconds replaying, seconds opening the cassettes (read + index), seconds of the peer),
     all CPU time of this process (on a shared box wall time mostly measures the neighbours)."""
     total, elapsed, opening, peer = 0, 0.0, 0.0, 0.0
-    for path in sorted((CASSETTES / "suites").rglob("*.json")):
-        items = read_document(path, JsonSerializer, FAKE.instance)["interactions"]
-        vcr = configure_vcr(FAKE, path.parent)
-        with new_session() as session:  # the harness's clients' session type
+    # One session for every cassette, as the plugin's session-scoped ``harness_session``; the peer
+    # likewise one bare requests.Session.
+    with new_session() as session, requests.Session() as bare:
+        for path in sorted((CASSETTES / "suites").rglob("*.json")):
+            items = read_document(path, JsonSerializer, FAKE.instance)["interactions"]
+            vcr = configure_vcr(FAKE, path.parent)
             start = time.process_time()
             with vcr.use_cassette(path.stem, record_mode="none") as cassette:
                 opened = time.process_time()
@@ -128,12 +131,11 @@ def replay_in_process() -> tuple[int, float, float, float]:
                 elapsed += time.process_time() - opened
                 opening += opened - start
                 responses = [response for _, response in cassette.data]
-        with requests.Session() as session:
-            session.mount("http://", MemoryAdapter(responses))
+            bare.mount("http://", MemoryAdapter(responses))
             start = time.process_time()
-            _send_all(session, items)
+            _send_all(bare, items)
             peer += time.process_time() - start
-        total += len(items)
+            total += len(items)
     return total, elapsed, opening, peer
 
 
@@ -240,28 +242,67 @@ def _send_requests(session: requests.Session, incoming: list[Request]) -> float:
     return (time.process_time() - start) / len(incoming) * 1000
 
 
-def _http_replay(folder: Path, incoming: list[Request]) -> tuple[float, float]:
-    """ms per request through requests -> urllib3 -> vcrpy stub -> the index, every interaction once;
-    and the peer: the same requests through a bare session answering the same responses from memory."""
+def _rounds(size: int, requests_per_size: int) -> int:
+    """How many times a ``size``-interaction cassette is opened and replayed: enough for about
+    ``requests_per_size`` requests, so a small cassette's figure is not one 10-request sample."""
+    return max(1, -(-requests_per_size // size))
+
+
+def _http_replay(folder: Path, incoming: list[Request], rounds: int) -> tuple[float, float]:
+    """Through requests -> urllib3 -> vcrpy stub -> the index, as the harness replays: one harness
+    session for the whole run (the plugin's session-scoped ``harness_session``), and per round (a
+    test) the cassette opened, every interaction sent once, the cassette closed (vcrpy then drops
+    its connections, so each cassette's first request makes a new one). Returns (ms per request
+    with the cassette open, ms per interaction opening and closing it: reading the file,
+    placeholders, vcrpy's load and patching, un-patching)."""
     vcr_ = configure_vcr(FAKE, folder)
-    with new_session() as session, vcr_.use_cassette("c", record_mode="none") as cassette:
-        ours = _send_requests(session, incoming)
-        responses = [response for _, response in cassette.data]
-    with requests.Session() as session:
-        session.mount("http://", MemoryAdapter(responses))
-        peer = _send_requests(session, incoming)
-    return ours, peer
+    sending = opening = 0.0
+    gc.collect()
+    with new_session() as session:
+        for _ in range(rounds):
+            start = time.process_time()
+            with vcr_.use_cassette("c", record_mode="none"):
+                opened = time.process_time()
+                sending += _send_requests(session, incoming) * len(incoming) / 1000
+                sent = time.process_time()
+            opening += (opened - start) + (time.process_time() - sent)
+    count = rounds * len(incoming)
+    return sending / count * 1000, opening / count * 1000
 
 
-def replay_curve(sizes: list[int], target_ms: float = 0.3) -> None:
+def _floor(responses: list[dict], incoming: list[Request], rounds: int, session_type) -> float:
+    """ms per request of one ``session_type`` answering the same responses from memory (no urllib3,
+    no vcrpy, no matching), the same number of rounds as :func:`_http_replay`."""
+    elapsed = 0.0
+    gc.collect()
+    with session_type() as session:
+        adapter = MemoryAdapter(responses)
+        session.mount("http://", adapter)
+        for _ in range(rounds):
+            adapter.next = 0
+            elapsed += _send_requests(session, incoming) * len(incoming) / 1000
+    return elapsed / (rounds * len(incoming)) * 1000
+
+
+def _responses_of(folder: Path) -> list[dict]:
+    with configure_vcr(FAKE, folder).use_cassette("c", record_mode="none") as cassette:
+        return [response for _, response in cassette.data]
+
+
+def replay_curve(sizes: list[int], target_ms: float = 0.3, requests_per_size: int = 2000) -> None:
     """Per-interaction replay at several cassette sizes: ours (index) vs the vcrpy scan it replaces,
     and through HTTP vs the bare-``requests`` floor."""
     print("\nReplay per interaction by cassette size (ms of CPU time of this process, which other jobs on a "
-          "shared box disturb less than wall time; the scan columns time a sample of requests spread over the "
-          "cassette). 'requests floor' = a bare requests.Session answering the same responses from memory; "
-          "'HTTP - floor' = what urllib3, vcrpy's stub and the harness add to it:")
-    head = (f"  {'interactions':>12}  {'index lookup':>12}  {'HTTP, index':>11}  {'requests floor':>14}  "
-            f"{'HTTP - floor':>12}  {'scan, OData matchers':>20}  {'scan, vcrpy method+uri':>22}  {'scan/index':>10}")
+          "shared box disturb less than wall time). Small cassettes are opened and replayed again until about "
+          f"{requests_per_size:,} requests are sent, through one session as the harness's tests share one. 'HTTP, index' = every "
+          "request through requests -> urllib3 -> vcrpy's stub -> the index with the cassette open; 'open+close' = "
+          "opening (read, placeholders, vcrpy's load, patching) and closing it, per interaction; 'all-in' = the "
+          "two together. 'requests floor' = a bare requests.Session answering the same responses from memory; "
+          "'harness floor' = the same with harness.http.Session; 'HTTP - floor' = what urllib3, vcrpy's stub and "
+          "the index add to the bare floor. The scan columns time a sample of requests spread over the cassette:")
+    head = (f"  {'interactions':>12}  {'index lookup':>12}  {'HTTP, index':>11}  {'open+close':>10}  {'all-in':>6}  "
+            f"{'requests floor':>14}  {'harness floor':>13}  {'HTTP - floor':>12}  {'scan, OData matchers':>20}  "
+            f"{'scan, vcrpy method+uri':>22}  {'scan/index':>10}")
     print(head)
     rows = []
     for size in sizes:
@@ -271,12 +312,16 @@ def replay_curve(sizes: list[int], target_ms: float = 0.3) -> None:
             step = max(1, size // (40 if size <= 500 else 15))
             sample = incoming[step // 2::step]
             ours = _lookups(folder, incoming)
-            http, floor = _http_replay(folder, incoming)
+            rounds = _rounds(size, requests_per_size)
+            responses = _responses_of(folder)
+            http, opening = _http_replay(folder, incoming, rounds)
+            floor = _floor(responses, incoming, rounds, requests.Session)
+            harness_floor = _floor(responses, incoming, rounds, new_session)
             scan = _lookups(folder, sample, indexed=False)
             vcr_default = _lookups(folder, sample, indexed=False, match_on=("method", "uri"))
         rows.append((size, ours, http, floor))
-        print(f"  {size:>12,}  {ours:>12.3f}  {http:>11.3f}  {floor:>14.3f}  {http - floor:>12.3f}  {scan:>20.3f}  "
-              f"{vcr_default:>22.3f}  {scan / ours:>9.0f}x")
+        print(f"  {size:>12,}  {ours:>12.3f}  {http:>11.3f}  {opening:>10.3f}  {http + opening:>6.3f}  {floor:>14.3f}  "
+              f"{harness_floor:>13.3f}  {http - floor:>12.3f}  {scan:>20.3f}  {vcr_default:>22.3f}  {scan / ours:>9.0f}x")
     worst_lookup = max(ours for _, ours, _, _ in rows)
     worst_http = max(http for _, _, http, _ in rows)
     best_floor = min(floor for _, _, _, floor in rows)
@@ -294,9 +339,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-suites", action="store_true", help="skip the subprocess suite runs")
     parser.add_argument("--curve", default="10,500,5000", help="cassette sizes for the replay curve")
+    parser.add_argument("--curve-requests", type=int, default=2000,
+                        help="requests replayed per cassette size (small cassettes are replayed again)")
+    parser.add_argument("--curve-only", action="store_true", help="only the replay curve")
     args = parser.parse_args()
     os.chdir(REPO)
 
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    if args.curve_only:
+        replay_curve([int(size) for size in args.curve.split(",") if size], requests_per_size=args.curve_requests)
+        print(f"load average at end: {os.getloadavg()[0]:.2f}")
+        return
     cassettes, interactions = suite_interactions()
     print(f"Suite cassettes: {cassettes} files, {interactions} interactions")
     if not args.skip_suites:
@@ -317,8 +370,9 @@ def main() -> None:
           f"{opening:.3f} s")
     print(f"  peer, the same requests through a bare requests.Session answering from memory: {peer:.3f} s = "
           f"{peer / count * 1000:.3f} ms per interaction; replay - peer = {(seconds - peer) / count * 1000:.3f} ms")
-    replay_curve([int(size) for size in args.curve.split(",") if size])
+    replay_curve([int(size) for size in args.curve.split(",") if size], requests_per_size=args.curve_requests)
     load_benchmark(args.interactions, args.repeat)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -152,6 +152,11 @@ class FaultInjector:
         with self._lock:
             return list(self._faults)
 
+    @property
+    def armed(self) -> bool:
+        """Is any fault armed (for any host)?"""
+        return bool(self._faults)
+
     def take(self, host: str, method: str, path: str) -> Fault | None:
         """The first armed fault matching the request, counted as fired (None when nothing matches)."""
         if not self._faults:  # the hot path: nothing armed

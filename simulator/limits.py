@@ -54,11 +54,17 @@ class RequestLimits:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            length = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
-            if scope.get("query_string"):
-                length += 1  # the "?"
+            length = url_length(scope)
             if length > MAX_URL:
                 await send_reply(send, limit_reply(self.host, 414, URL_TOO_LONG.format(length=length,
                                                                                          limit=MAX_URL)))
                 return
         await self.app(scope, receive, send)
+
+
+def url_length(scope) -> int:
+    """Characters of the request target (path, and ``?`` plus the query when there is one)."""
+    length = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
+    if scope.get("query_string"):
+        length += 1  # the "?"
+    return length

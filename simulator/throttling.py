@@ -113,6 +113,10 @@ class ServiceProtection:
                 self.limits[name] = updated
             self.enabled = enabled
 
+    def active(self, host: str) -> bool:
+        """Does protection apply to requests to ``host`` now?"""
+        return self.enabled and host in self.limits
+
     def enable(self) -> None:
         self.enabled = True
 
@@ -305,7 +309,7 @@ class ServiceProtectionMiddleware:
 
     async def __call__(self, scope, receive, send):
         protection = self.protection
-        if scope["type"] != "http" or not protection.enabled or self.host not in protection.limits:
+        if scope["type"] != "http" or not protection.active(self.host):
             await self.app(scope, receive, send)
             return
         host = self.host

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from vcr import VCR
 
-from harness.recording import fast_headers
+from harness.recording import absent_imports, fast_headers
 from harness.recording.matching import MATCH_ON, MATCHERS
 from harness.recording.persister import ContextSource, HarnessPersister
 from harness.recording.replay_index import with_index_hook
@@ -26,4 +26,5 @@ def configure_vcr(context: ContextSource = None, cassette_library_dir: str | Pat
     vcr.register_persister(HarnessPersister(context))
     vcr.after_load_interaction = with_index_hook(vcr.after_load_interaction)
     fast_headers.install()  # replayed responses' headers without the e-mail parser
+    absent_imports.install()  # vcrpy's imports of HTTP libraries that are not installed, answered once
     return vcr

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.recording import fast_headers, fixtures
+from harness.recording import absent_imports, fast_headers, fixtures
 from harness.recording.explain import rewrite_message
 from harness.recording.interactions import CassetteFormatError
 from harness.recording.matching import MATCHERS
@@ -63,6 +63,7 @@ def pytest_recording_configure(config: pytest.Config, vcr) -> None:
     vcr.register_persister(HarnessPersister(lambda: state.context, extra_paths))
     vcr.after_load_interaction = with_index_hook(vcr.after_load_interaction)  # O(1) replay lookups
     fast_headers.install()  # replayed responses' headers without the e-mail parser
+    absent_imports.install()  # vcrpy's imports of HTTP libraries that are not installed, answered once
 
 
 @pytest.hookimpl(wrapper=True)

@@ -21,7 +21,7 @@ from simulator.dataverse.unsimulated import UNSIMULATED_PARAMETERS, refuse_unsim
 from simulator.keys import SigningKey
 from simulator.odata.batch import BatchRules, MultipartBatch
 from simulator.odata.errors import ODataProblem
-from simulator.odata.routing import METHODS, base_url, request_context, serve_read
+from simulator.odata.routing import METHODS, AsgiEndpoint, base_url, read_body, request_context, serve_read
 from simulator.odata.service import ODataService
 from simulator.odata.store import Store
 
@@ -49,16 +49,16 @@ def dataverse_routes(service: ODataService) -> list[Route]:
     definitions = metadata_api.MetadataApi(service)  # EntityDefinitions & co., start-up system tables
 
     async def endpoint(request: Request) -> Response:
-        version = request.path_params["version"]
+        version = request.scope["path_params"]["version"]
         if version not in VERSIONS:
             return JSONResponse({"error": {"code": "0x8006088a",
                                            "message": f"Resource not found for the segment '{version}'."}},
                                 status_code=404, headers={"OData-Version": "4.0"})
         raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
         match = _BELOW_VERSION.match(raw_path)
-        path = match.group(1) if match else request.path_params.get("path", "")
+        path = match.group(1) if match else request.scope["path_params"].get("path", "")
         root = f"{base_url(request).rstrip('/')}/api/data/{version}"
-        ctx = request_context(request, root, path, await request.body(), version)
+        ctx = request_context(request, root, path, await read_body(request.receive), version)
         ctx.extras["service"] = service
         if UNSIMULATED_PARAMETERS.keys() & ctx.params.keys():  # acted on by Dataverse, not simulated
             return await run_in_threadpool(_guarded, service, ctx)
@@ -68,8 +68,11 @@ def dataverse_routes(service: ODataService) -> list[Route]:
             return await serve_read(service.store, service.handle, ctx)
         return await run_in_threadpool(service.handle, ctx)
 
-    return [Route("/api/data/{version}", endpoint, methods=METHODS),
-            Route("/api/data/{version}/{path:anypath}", endpoint, methods=METHODS)]
+    # The two patterns never match the same path (a slash after the version or not): the one every
+    # entity request takes is tried first.
+    asgi = AsgiEndpoint(endpoint)
+    return [Route("/api/data/{version}/{path:anypath}", asgi, methods=METHODS),
+            Route("/api/data/{version}", asgi, methods=METHODS)]
 
 
 def build_dataverse_app(config: SimConfig, key: SigningKey, store: Store | None = None):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
-import uuid
 from urllib.parse import quote, unquote
 
 from starlette.responses import Response
 
 from simulator.config import SimConfig
+from simulator.dataverse import surface
+from simulator.dataverse.query_functions import SCOPE, FilterScope, compare_hook, extract
 from simulator.dataverse.states import settle_state
 from simulator.identity.verify import TokenRejected, bearer_from_header, verify_access_token
 from simulator.keys import SigningKey
@@ -18,6 +19,7 @@ from simulator.odata.dialect import Dialect
 from simulator.odata.edm import format_datetime
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import EntitySet, Property
+from simulator.odata.responses import request_id as new_request_id
 from simulator.odata.store import VERSION_COLUMN
 
 COUNT_CAP = 5000
@@ -44,7 +46,9 @@ class DataverseDialect(Dialect):
 
     # ------------------------------------------------------------------ headers and auth
     def common_headers(self, ctx) -> dict[str, str]:
-        request_id = ctx.extras.setdefault("request_id", str(uuid.uuid4()))
+        request_id = ctx.extras.get("request_id")
+        if request_id is None:
+            request_id = ctx.extras["request_id"] = new_request_id()
         limits = ctx.extras.get("ratelimit", {})
         return {
             "OData-Version": "4.0",
@@ -85,11 +89,9 @@ class DataverseDialect(Dialect):
 
     # ------------------------------------------------------------------ query surface
     def intercept(self, service, ctx):
-        from simulator.dataverse.surface import intercept
-        return intercept(service, ctx)
+        return surface.intercept(service, ctx)
 
     def preprocess_filter(self, text: str) -> str:
-        from simulator.dataverse.query_functions import SCOPE, FilterScope, extract
         if "Microsoft.Dynamics.CRM." not in text:
             return text
         scope = SCOPE.get()
@@ -99,7 +101,6 @@ class DataverseDialect(Dialect):
         return extract(text, scope)
 
     def compare_hook(self):
-        from simulator.dataverse.query_functions import compare_hook
         return compare_hook
 
     # ------------------------------------------------------------------ problems

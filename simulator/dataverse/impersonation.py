@@ -20,7 +20,8 @@ INVALID_ARGUMENT = "0x80040203"
 
 def impersonate(service, ctx) -> None:
     """Switch the request's caller to the impersonated user, or raise the documented error."""
-    by_id, by_object = ctx.header("MSCRMCallerID"), ctx.header("CallerObjectId")
+    headers = ctx.headers  # lower-case names
+    by_id, by_object = headers.get("mscrmcallerid"), headers.get("callerobjectid")
     if by_id is None and by_object is None:
         return
     if by_id is not None and by_object is not None:

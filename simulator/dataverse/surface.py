@@ -38,22 +38,23 @@ def intercept(service, ctx) -> Response | None:
     for name, what in NOT_IMPLEMENTED_HEADERS.items():
         if ctx.header(name) is not None:
             raise not_implemented(f"The header '{name}' ({what})")
-    prefer = ctx.prefer
+    prefer = ctx.prefer if NOT_IMPLEMENTED_PREFERENCES else {}
     for name, what in NOT_IMPLEMENTED_PREFERENCES.items():
         if name in prefer:
             raise not_implemented(f"The preference '{name}' ({what})")
     impersonate(service, ctx)
-    aliases = {k: v for k, v in params.items() if k.startswith("@")}
+    aliases = {k: v for k, v in params.items() if k[:1] == "@"} if params else {}
     scope = FilterScope(aliases=aliases, service=service, caller=_caller(service, ctx),
                         business_unit=_business_unit())
     SCOPE.set(scope)
-    if any("UserId" in params.get(option, "") for option in ("$filter", "$expand")):
-        scope.caller()  # resolved now: the filter may be compiled inside the request's unit of work
-    for option in ("$filter", "$orderby"):
-        if option in params and "@" in params[option]:
-            params[option] = substitute_aliases(params[option], aliases)
-    _check_operation_options(service, ctx)
-    custom = [name for name in params if name.lower() in CUSTOM_QUERY]
+    if params:
+        if "UserId" in params.get("$filter", "") or "UserId" in params.get("$expand", ""):
+            scope.caller()  # resolved now: the filter may be compiled inside the request's unit of work
+        for option in ("$filter", "$orderby"):
+            if option in params and "@" in params[option]:
+                params[option] = substitute_aliases(params[option], aliases)
+        _check_operation_options(service, ctx)
+    custom = [name for name in params if name.lower() in CUSTOM_QUERY] if params else None
     if custom:
         from simulator.dataverse.fetchxml import serve_custom_query
         return serve_custom_query(service, ctx, custom)
@@ -70,17 +71,21 @@ def _check_operation_options(service, ctx) -> None:
     options = [name for name in ctx.params if name.startswith("$")]
     if not options:
         return
-    from simulator.odata.paths import split_path
-    segments = split_path(ctx.path)
+    segments = ctx.segments()
     named = segments[-1].name if segments else ""
     if (len(segments) == 1 and service.operations.unbound(named) is not None) or \
             (len(segments) > 1 and service.operations.short_name(named) is not None):
         raise not_implemented(f"The query option '{options[0]}' on the operation '{named}'")
 
 
+_BUSINESS_UNIT: list[str] = []
+
+
 def _business_unit() -> str:
-    from simulator.dataverse.dialect import BUSINESS_UNIT_ID
-    return BUSINESS_UNIT_ID
+    if not _BUSINESS_UNIT:  # simulator.dataverse.dialect imports this module
+        from simulator.dataverse.dialect import BUSINESS_UNIT_ID
+        _BUSINESS_UNIT.append(BUSINESS_UNIT_ID)
+    return _BUSINESS_UNIT[0]
 
 
 def _caller(service, ctx):

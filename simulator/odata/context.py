@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from simulator.odata.paths import split_path
+
 
 @dataclass
 class RequestContext:
@@ -22,6 +24,15 @@ class RequestContext:
     claims: dict = field(default_factory=dict)
     version: str = ""
     extras: dict = field(default_factory=dict)
+    _split: tuple[str, list] | None = field(default=None, repr=False, compare=False)
+
+    def segments(self) -> list:
+        """``split_path(self.path)``, split once per path text: routing and the dialect's own checks both
+        need it (a dialect may still rewrite ``path``, which splits again). Callers must not change it."""
+        split = self._split
+        if split is None or split[0] != self.path:
+            split = self._split = (self.path, split_path(self.path))
+        return split[1]
 
     @property
     def prefer(self) -> dict[str, str]:

@@ -15,6 +15,8 @@ from starlette.responses import Response
 from simulator.odata.errors import ODataProblem, syntax_error
 from simulator.odata.model import EntitySet, Property
 from simulator.odata.paths import KeyPredicate
+from simulator.odata.responses import make_response
+from simulator.odata.store import VERSION_COLUMN
 
 if TYPE_CHECKING:
     from simulator.odata.context import RequestContext
@@ -46,13 +48,12 @@ class Dialect:
 
     def json_response(self, ctx: RequestContext, body: dict, status: int = 200,
                       headers: dict[str, str] | None = None) -> Response:
-        all_headers = self.common_headers(ctx) | (headers or {})
-        return Response(_JSON.encode(body).encode(),
-                        status_code=status, headers=all_headers, media_type=self.json_content_type)
+        all_headers = self.common_headers(ctx) | headers if headers else self.common_headers(ctx)
+        return make_response(_JSON.encode(body).encode(), status, all_headers, self.json_content_type)
 
     def empty_response(self, ctx: RequestContext, status: int = 204,
                        headers: dict[str, str] | None = None) -> Response:
-        return Response(b"", status_code=status, headers=self.common_headers(ctx) | (headers or {}))
+        return make_response(b"", status, self.common_headers(ctx) | headers if headers else self.common_headers(ctx))
 
     def error_body(self, problem: ODataProblem, ctx: RequestContext) -> dict:
         return {"error": {"code": problem.code, "message": problem.message}}
@@ -95,7 +96,6 @@ class Dialect:
 
     def row_etag(self, entity_set: EntitySet, row: dict) -> str:
         """The ETag of a stored row; families whose ETags carry more than the version override it."""
-        from simulator.odata.store import VERSION_COLUMN
         return self.etag(row[VERSION_COLUMN])
 
     def resolve_key(self, entity_set: EntitySet, key: KeyPredicate) -> tuple[dict, bool]:

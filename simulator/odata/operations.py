@@ -64,6 +64,8 @@ class OperationRegistry:
     namespace: str
     alias: str = ""
     operations: list[Operation] = field(default_factory=list)
+    # Unbound operations by name (the first registered wins, as the scan did), asked twice per request.
+    _unbound: tuple[int, dict[str, Operation]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, operation: Operation) -> Operation:
         self.operations.append(operation)
@@ -96,7 +98,14 @@ class OperationRegistry:
         return list(self.operations)
 
     def unbound(self, name: str) -> Operation | None:
-        return next((o for o in self.operations if o.binding is None and o.name == name), None)
+        index = self._unbound
+        if index is None or index[0] != len(self.operations):  # (re)built when operations were added
+            names: dict[str, Operation] = {}
+            for o in self.operations:
+                if o.binding is None:
+                    names.setdefault(o.name, o)
+            index = self._unbound = (len(self.operations), names)
+        return index[1].get(name)
 
     def bound(self, set_name: str, segment: str, collection: bool) -> Operation | None:
         """The operation a ``{set}/Namespace.Name`` (or ``{set}(key)/…``) segment names, if any."""

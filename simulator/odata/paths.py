@@ -87,6 +87,8 @@ def parse_key(text: str) -> KeyPredicate:
 
     if text.strip() == "":
         raise syntax_error("Bad Request - Error in query syntax.")
+    if _PLAIN_KEY.isdisjoint(text):  # one literal, nothing to split (a GUID, a number): what the walk gives
+        return KeyPredicate(positional=parse_literal(text), raw=text)
     parts = split_top_level(text, ",")
     if len(parts) == 1 and "=" not in _outside_quotes(parts[0]):
         return KeyPredicate(positional=parse_literal(parts[0]), raw=text)
@@ -97,6 +99,10 @@ def parse_key(text: str) -> KeyPredicate:
             raise syntax_error("Bad Request - Error in query syntax.")
         named[name.strip()] = parse_literal(value)
     return KeyPredicate(named=named, raw=text)
+
+
+# Characters that make a key predicate more than one bare literal (quotes, names, lists, parentheses).
+_PLAIN_KEY = frozenset("'=,()")
 
 
 def _outside_quotes(text: str) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import parse_qsl, unquote
+from collections.abc import Awaitable, Callable
+from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from simulator.odata.context import RequestContext
@@ -31,12 +31,81 @@ class AnyPathConvertor(Convertor):
 register_url_convertor("anypath", AnyPathConvertor())
 
 
+class AsgiEndpoint:
+    """An ``async (request) -> Response`` endpoint as a raw ASGI app for a Starlette ``Route``.
+
+    Starlette wraps a function endpoint in two more closures per request (its request/response
+    adapter and the per-request exception wrapper, which re-raises anything but ``HTTPException``,
+    which the endpoints never raise). A callable object is called as ASGI directly: the same
+    ``Request``, the same response sent. The endpoint reads its body with :func:`read_body`.
+    """
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]):
+        self.endpoint = endpoint
+
+    async def __call__(self, scope, receive, send) -> None:
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
+async def read_body(receive) -> bytes:
+    """The request body, read as Starlette's ``Request.body()`` reads it (``ClientDisconnect`` when the
+    client hangs up) without its async generator."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            body = message.get("body", b"")
+            if body:
+                chunks.append(body)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+
+
 def request_context(request: Request, root_url: str, path: str, body: bytes, version: str) -> RequestContext:
     """Build the dialect-neutral request view (query parameters percent-decoded once)."""
-    params = dict(parse_qsl(query_text(request), keep_blank_values=True))
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]}
+    params = parse_query(query_text(request))
+    headers = {_header_name(k): v.decode("latin-1") for k, v in request.scope["headers"]}
     return RequestContext(method=request.method, root_url=root_url, path=unquote(path), params=params,
                           headers=headers, body=body, version=version)
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """``dict(parse_qsl(query, keep_blank_values=True))`` (last value wins), without parse_qsl's
+    per-call argument coercion, and unquoting only the names and values that carry a ``%``."""
+    params: dict[str, str] = {}
+    if not query:
+        return params
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if "+" in name:
+            name = name.replace("+", " ")
+        if "%" in name:
+            name = unquote(name)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value)
+        params[name] = value
+    return params
+
+
+_HEADER_NAMES: dict[bytes, str] = {}
+
+
+def _header_name(raw: bytes) -> str:
+    """A request header's name as text, lower-case; the few names clients send are decoded once."""
+    name = _HEADER_NAMES.get(raw)
+    if name is None:
+        name = raw.decode("latin-1").lower()
+        if len(_HEADER_NAMES) >= 256:  # names are the client's to choose: stay bounded
+            _HEADER_NAMES.clear()
+        _HEADER_NAMES[raw] = name
+    return name
 
 
 # Characters after which Starlette's ``request.url.query`` (urlsplit of the rebuilt URL) is not simply

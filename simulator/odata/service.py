@@ -29,7 +29,7 @@ from simulator.odata.operations import (
     method_of,
 )
 from simulator.odata.options import ExpandItem, QueryOptions, count_expands, parse_options
-from simulator.odata.paths import KeyPredicate, parse_key, split_path
+from simulator.odata.paths import KeyPredicate, parse_key
 from simulator.odata.store import Store
 from simulator.odata.work import EntityWork
 
@@ -105,7 +105,7 @@ class ODataService:
             return self.dialect.error_response(problem, ctx)
 
     def route(self, ctx: RequestContext, conn) -> Response:
-        segments = split_path(ctx.path)
+        segments = ctx.segments()
         if not segments:
             if ctx.method != "GET":
                 raise self.dialect.method_not_allowed(ctx.method, "the service document")
@@ -180,9 +180,10 @@ class ODataService:
         if unknown:
             raise syntax_error(f"The query parameter '{unknown[0]}' is not supported.")
         opts = parse_options(raw, self.model, entity_set)
-        if count_expands(opts.expand) > self.dialect.expand_limit:
-            raise syntax_error(f"Number of expands exceeds the limit of {self.dialect.expand_limit}.")
-        self._check_nested_expand(opts.expand)
+        if opts.expand:
+            if count_expands(opts.expand) > self.dialect.expand_limit:
+                raise syntax_error(f"Number of expands exceeds the limit of {self.dialect.expand_limit}.")
+            self._check_nested_expand(opts.expand)
         return opts
 
     def _check_nested_expand(self, items: list[ExpandItem]) -> None:

@@ -10,8 +10,6 @@ several requests and how nested operations commit or roll back together.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
@@ -69,25 +67,13 @@ class Store:
     def table(self, prefix: str, entity_set: str) -> sa.Table:
         return self.tables[f"{prefix}:{entity_set}"]
 
-    @contextmanager
-    def transaction(self) -> Iterator[sa.Connection]:
+    def transaction(self) -> _Transaction:
         """The thread's current unit of work, or a new one committed on exit (rolled back on error).
 
         A nested call yields the outer connection and neither commits nor rolls back: the
         outermost ``transaction()`` decides for all of them.
         """
-        current = getattr(self._local, "conn", None)
-        if current is not None:
-            yield current
-            return
-        with self.lock:
-            conn = self._connection()
-            with conn.begin():
-                self._local.conn = conn
-                try:
-                    yield conn
-                finally:
-                    self._local.conn = None
+        return _Transaction(self)
 
     def _connection(self) -> sa.Connection:
         """The store's connection, kept open between units of work (they are serialised by ``lock``
@@ -111,3 +97,43 @@ class Store:
         if conn is not None:
             conn.close()
         self.engine.dispose()
+
+
+class _Transaction:
+    """``Store.transaction()``'s context manager: what ``with store.lock: with conn.begin(): ...`` with the
+    thread's connection set inside does, as one object instead of a generator (one per request)."""
+
+    __slots__ = ("store", "begun")
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.begun = None  # SQLAlchemy's transaction context when this one opened the unit of work
+
+    def __enter__(self) -> sa.Connection:
+        store = self.store
+        current = getattr(store._local, "conn", None)
+        if current is not None:
+            return current
+        store.lock.acquire()
+        try:
+            conn = store._connection()
+            begun = conn.begin()
+            begun.__enter__()
+        except BaseException:
+            store.lock.release()
+            raise
+        self.begun = begun
+        store._local.conn = conn
+        return conn
+
+    def __exit__(self, kind, value, trace) -> bool:
+        begun = self.begun
+        if begun is None:  # joined an outer unit of work: it decides
+            return False
+        self.begun = None
+        store = self.store
+        try:
+            store._local.conn = None
+            return bool(begun.__exit__(kind, value, trace))
+        finally:
+            store.lock.release()

@@ -9,8 +9,7 @@ caller decides what commits or rolls back together (moto's split: state and beha
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -25,6 +24,7 @@ from simulator.odata.filters import compile_filter, filter_shape, plan_filter
 from simulator.odata.model import EntityModel, EntitySet
 from simulator.odata.options import ExpandItem, QueryOptions
 from simulator.odata.paths import parse_key, split_path
+from simulator.odata.prepared import PreparedSelect
 from simulator.odata.store import VERSION_COLUMN, Store
 
 
@@ -48,21 +48,19 @@ class EntityWork:
         # Built once per shape and reused (a request used to rebuild them): statements that find a
         # row by column values, with bound parameters, by (set, ((column, value type), ...)); the
         # properties a rendering writes, by (set, $select, always-selected names).
-        self._finders: dict[tuple, sa.Select] = {}
+        self._finders: dict[tuple, PreparedSelect] = {}
         self._rendered: dict[tuple, list] = {}
         self._filters: dict[tuple, tuple | None] = {}  # (set, $filter shape) -> (clause, names) or None
-        self._selects: dict[tuple, sa.Select] = {}  # (set, Where.shape, $orderby) -> SELECT … LIMIT :n OFFSET :m
+        self._selects: dict[tuple, PreparedSelect] = {}  # (set, Where.shape, $orderby) -> SELECT … LIMIT :n OFFSET :m
+        # (both run on the driver directly: simulator/odata/prepared.py)
 
     # ------------------------------------------------------------------ units of work
-    @contextmanager
-    def unit(self, conn: sa.Connection | None = None) -> Iterator[sa.Connection]:
+    def unit(self, conn: sa.Connection | None = None) -> AbstractContextManager[sa.Connection]:
         """The connection to work on: ``conn`` when the caller already has one (a changeset), else
         the thread's open transaction, else a new one committed when the block ends."""
         if conn is not None:
-            yield conn
-            return
-        with self.store.transaction() as opened:
-            yield opened
+            return nullcontext(conn)
+        return self.store.transaction()
 
     # ------------------------------------------------------------------ tables and rows
     def table(self, set_name: str) -> sa.Table:
@@ -94,26 +92,29 @@ class EntityWork:
             clause = sa.and_(*[table.c[k] == v for k, v in values.items()])
             statement, params = sa.select(table).where(clause), {}
         else:
-            statement, params = self._finder(entity_set.name, table, values)
+            prepared, params = self._finder(entity_set.name, table, values)
+            if scope is None:
+                return prepared.first(conn, params)
+            statement = prepared.statement
         if scope is not None:
             statement = statement.where(scope)
         row = conn.execute(statement, params).first()
         return self.row_dict(row) if row else None
 
-    def _finder(self, set_name: str, table: sa.Table, values: dict) -> tuple[sa.Select, dict]:
+    def _finder(self, set_name: str, table: sa.Table, values: dict) -> tuple[PreparedSelect, dict]:
         """``SELECT … WHERE k1 = :find_0 AND …`` for these columns and value types, and its parameters.
 
         Each parameter gets the type SQLAlchemy gives a literal compared with the column
         (``coerce_compared_value``), so the cached statement binds values as ``column == value`` did.
         """
         shape = (set_name, *((name, type(value)) for name, value in values.items()))
-        statement = self._finders.get(shape)
-        if statement is None:
+        prepared = self._finders.get(shape)
+        if prepared is None:
             statement = sa.select(table).where(sa.and_(*[
                 table.c[name] == sa.bindparam(f"find_{i}", type_=table.c[name].type.coerce_compared_value(
                     operators.eq, value)) for i, (name, value) in enumerate(values.items())]))
-            self._finders[shape] = statement
-        return statement, {f"find_{i}": value for i, value in enumerate(values.values())}
+            prepared = self._finders[shape] = PreparedSelect(statement, self.store.engine.dialect)
+        return prepared, {f"find_{i}": value for i, value in enumerate(values.values())}
 
     # ------------------------------------------------------------------ reads
     def where_clause(self, ctx: RequestContext, entity_set: EntitySet, table, opts: QueryOptions,
@@ -174,16 +175,16 @@ class EntityWork:
             statement, params = self.ordered(select, table, entity_set, opts).limit(limit).offset(offset), where.params
         else:  # one statement per shape, its limit and offset bound too (built and keyed once)
             shape = (entity_set.name, where.shape, tuple(opts.orderby))
-            statement = self._selects.get(shape)
-            if statement is None:
+            prepared = self._selects.get(shape)
+            if prepared is None:
                 select = sa.select(table) if where.clause is None else sa.select(table).where(where.clause)
                 statement = self.ordered(select, table, entity_set, opts) \
                     .limit(sa.bindparam("page_limit", type_=sa.Integer())) \
                     .offset(sa.bindparam("page_offset", type_=sa.Integer()))
                 if len(self._selects) >= 1024:
                     self._selects.clear()
-                self._selects[shape] = statement
-            params = {**where.params, "page_limit": limit, "page_offset": offset}
+                prepared = self._selects[shape] = PreparedSelect(statement, self.store.engine.dialect)
+            return prepared.rows(conn, {**where.params, "page_limit": limit, "page_offset": offset})
         return [self.row_dict(r) for r in conn.execute(statement, params)]
 
     def count_rows(self, conn, entity_set: EntitySet, where: Where) -> int:

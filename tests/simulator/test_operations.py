@@ -126,3 +126,24 @@ def test_metadata_declares_bound_and_unbound_operations(root):
     assert close_all.find(f"{EDM}Parameter").get("Type") == "Collection(t.order)"
     imports = {e.get("Name") for e in doc.iter(f"{EDM}FunctionImport")}
     assert imports == {"Double", "Echo"} and not list(doc.iter(f"{EDM}ActionImport"))
+
+
+def test_unbound_lookup_sees_operations_registered_after_it_and_keeps_the_first_of_a_name():
+    registry = OperationRegistry("Test.NS", "t")
+    assert registry.unbound("Later") is None
+
+    @registry.function("Later", "Edm.Int32")
+    def first(call):
+        return {"value": 1}
+
+    @registry.action("Later", bound_to="orders")
+    def bound(call):
+        return None
+
+    @registry.function("Later", "Edm.Int32")
+    def second(call):
+        return {"value": 2}
+
+    assert registry.unbound("Later").handler is first
+    assert registry.unbound("Nope") is None
+    assert [o.handler for o in registry.operations if o.binding is None and o.name == "Later"][0] is first

@@ -55,10 +55,10 @@ def load_source(source: str, env_file: str | None, *, compact: bool = False) -> 
     ``compact``: the model is only converted to OpenAPI, so properties may share objects
     (:mod:`harness.metadata.compact`: a fraction of the memory and time for a whole document).
     """
-    from harness.metadata import parse_csdl
-    from harness.metadata.compact import load_model
-
-    read = load_model if compact else parse_csdl
+    if compact:  # (lxml, which parse_csdl uses, is then imported only if the compact reading gives up)
+        from harness.metadata.compact import load_model as read
+    else:
+        from harness.metadata.parser import parse_csdl as read
     if is_target_reference(source):
         target, _, root = source.partition(":")
         content, _ = fetch_bytes(target, root, env_file)
@@ -133,13 +133,22 @@ def openapi_command(source: str, dialect: str | None, entity_sets: str | None, o
                     server_url: str | None, out: str | None, env_file: str | None, indent: int | None = 2) -> int:
     """Convert, reading only what a selection needs from a file (:mod:`harness.metadata.lazy`) and
     writing the document a set at a time (:mod:`harness.metadata.stream`)."""
-    from harness.metadata.lazy import load_selection
+    from harness.metadata._gc import gc_paused
+
+    with gc_paused():  # also between reading and writing: a full collection over the new model finds nothing
+        return _openapi(source, dialect, entity_sets, operation_imports, server_url, out, env_file, indent)
+
+
+def _openapi(source: str, dialect: str | None, entity_sets: str | None, operation_imports: str | None,
+             server_url: str | None, out: str | None, env_file: str | None, indent: int | None) -> int:
     from harness.metadata.stream import write_openapi
 
     selected, imports = _names(entity_sets) or "all", _names(operation_imports)
     if dialect is None and not is_target_reference(source):
         raise HarnessError(f"--dialect is needed for a file source: one of {', '.join(CHOICES)}")
     if selected != "all" and not is_target_reference(source) and Path(source).is_file():
+        from harness.metadata.lazy import load_selection
+
         model, selected, chosen_imports = load_selection(source, selected, imports)
         imports = chosen_imports if imports is not None else None
         root = None

@@ -7,11 +7,12 @@ capabilities such as Dataverse's `SkipSupported=false`.
 
 from __future__ import annotations
 
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from .model import AlternateKey, EntitySet, EntityType, Property
+
+if TYPE_CHECKING:  # no lxml import at run time: the compact reader does without it
+    from lxml import etree
 
 CORE = "Org.OData.Core.V1."
 CAPABILITIES = "Org.OData.Capabilities.V1."
@@ -24,7 +25,8 @@ _INLINE_VALUE_ATTRIBUTES = (
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """The local name of an element's ``{namespace}name`` tag ("" for comments and the like)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _scalar(kind: str, text: str) -> Any:

@@ -17,6 +17,8 @@ from lxml import etree
 
 from ._gc import gc_paused
 from .annotations import annotation_value, apply_annotation
+from .attributes import read_bool as _bool
+from .attributes import read_int_or_keyword as _int_or_keyword
 from .errors import MetadataError
 from .model import (
     ComplexType,
@@ -91,21 +93,6 @@ def _local(tag: object) -> tuple[str, str]:
         return "", ""
     qname = etree.QName(tag)
     return qname.namespace or "", qname.localname
-
-
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None:
-        return default
-    return value.strip().lower() == "true"
-
-
-def _int_or_keyword(value: str | None) -> int | str | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return value.strip().lower()
 
 
 class _Reader:

@@ -12,6 +12,9 @@ schema once, joins the property-listing components from those strings, and encod
 shape once as a template into which a set's and its type's names are put; the shapes themselves
 stay :class:`~harness.metadata.openapi._Builder`'s.
 
+With many sets and an idle core, the later half of the sets is written by a forked child
+(:mod:`harness.metadata.halves`) into spool files the parent copies in order: the same bytes.
+
 The document is the same as ``to_openapi``'s (equal once parsed; tests compare them); only the key
 order differs (``paths`` before ``tags``; components in the order they were made rather than sorted).
 The text is byte for byte what ``json.dumps`` writes for that document, compact or with ``indent=N``
@@ -22,13 +25,16 @@ indenting costs little more than the larger output).
 from __future__ import annotations
 
 import codecs
+import io
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
+from . import halves
 from ._gc import gc_paused
 from .dialects import get_dialect
 from .edm_schema import component_ref
@@ -47,6 +53,12 @@ class _Drained(dict):
 
     def __contains__(self, key: object) -> bool:
         return key in self.seen or dict.__contains__(self, key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """As ``dict``'s, but a name already drained is not made again (it would be written twice)."""
+        if key in self.seen:
+            return default
+        return dict.setdefault(self, key, default)
 
     def drain(self) -> list[tuple[str, Any]]:
         items = list(self.items())
@@ -390,6 +402,26 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
                      "description": f"Generated from CSDL by harness.metadata for the {profile.name} dialect."},
             "servers": [{"url": (server_url or profile.default_server_url).rstrip("/")}]}
     paths = 0
+    # the later sets in a forked child, on the other core (same bytes: see halves.py)
+    split = max(1, int(len(set_names) * halves.PARENT_SHARE)) if halves.wanted(len(set_names)) else len(set_names)
+    child = halves.Child() if split < len(set_names) else None
+    try:
+        if child is not None:
+            child.start(lambda child: _write_half(builder, writer, model, set_names[split:], child))
+        paths = _write_document(builder, writer, layout, head, model, set_names[:split], imports, import_names,
+                                out, child, set_names[split:])
+    finally:
+        if child is not None:
+            child.close()
+    return paths
+
+
+def _write_document(builder: _RawBuilder, writer: _Writer, layout: Layout, head: dict[str, Any], model: CsdlModel,
+                    set_names: list[str], imports: dict[str, Any], import_names: list[str], out: IO[str],
+                    child: halves.Child | None, child_sets: list[str]) -> int:
+    """The document with ``set_names`` built here and ``child_sets`` taken from ``child`` (or built
+    here after all, if it failed); returns the number of paths."""
+    paths = 0
     sink = _Utf8Sink(out)
     pad1, pad2, member, encode = layout.pad(1), layout.pad(2), layout.member, layout.encode
 
@@ -398,22 +430,55 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
 
     sink.write(("{" + pad1 + ("," + pad1).join(member(key, encode(value, 1)) for key, value in head.items())
                 + "," + pad1 + member("paths", "{")).encode("utf-8"))
-    with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, gc_paused():
+    with tempfile.TemporaryFile() as schemas, tempfile.TemporaryFile() as parameters, \
+            tempfile.TemporaryFile() as schemas_after, tempfile.TemporaryFile() as parameters_after, gc_paused():
         first_path = first_schema = first_parameter = True
-        for work in _steps(builder, model, set_names, imports, import_names):
-            work()
-            drained = builder.paths.drain()
-            paths += len(drained)
-            first_path = writer.members(sink, drained, first_path, 2)
-            first_schema = writer.members(schemas, builder.schemas.drain(), first_schema, 3)
-            first_parameter = writer.members(parameters, builder.parameters.drain(), first_parameter, 3)
+        # (spool, offset, length) pieces of the two sections, written in order at the end
+        schema_pieces: list[tuple[IO[bytes], int, int | None]] = [(schemas, 0, None)]
+        parameter_pieces: list[tuple[IO[bytes], int, int | None]] = [(parameters, 0, None)]
+
+        def run(steps: Iterable[Callable[[], None]]) -> None:
+            nonlocal paths, first_path, first_schema, first_parameter
+            for work in steps:
+                work()
+                drained = builder.paths.drain()
+                paths += len(drained)
+                first_path = writer.members(sink, drained, first_path, 2)
+                first_schema = writer.members(schemas, builder.schemas.drain(), first_schema, 3)
+                first_parameter = writer.members(parameters, builder.parameters.drain(), first_parameter, 3)
+
+        run(_steps(builder, model, set_names, [], []))
+        result = child.join() if child is not None else None
+        if result is None:
+            run(_steps(builder, model, child_sets, [], []))
+        else:  # what a single process would have written next: the child's paths, its new components
+            assert child is not None
+            paths += result.paths
+            sink.copy(child.paths)
+            runs, first_schema = halves.new_ranges(result.schemas, builder.schemas.seen, first_schema)
+            schema_pieces += [(child.components, offset, length) for offset, length in runs]
+            runs, first_parameter = halves.new_ranges(result.parameters, builder.parameters.seen, first_parameter)
+            parameter_pieces += [(child.components, offset, length) for offset, length in runs]
+            builder.tags.extend(result.tags)
+            for key, value in result.responses.items():
+                builder.responses.setdefault(key, value)
+            for name in result.referenced:
+                found = model.find_type(name)
+                if found is not None:
+                    builder.mapper.referenced.setdefault(name, found)  # type: ignore[arg-type]
+            schemas, parameters = schemas_after, parameters_after  # what comes after the child's
+            schema_pieces.append((schemas, 0, None))
+            parameter_pieces.append((parameters, 0, None))
+        run(_steps(builder, model, [], imports, import_names))
         builder._emit_referenced_types()
         first_schema = writer.members(schemas, builder.schemas.drain(), first_schema, 3)
         sink.write((closed(1, first_path) + "," + pad1 + member("tags", encode(builder.tags, 1))
                     + "," + pad1 + member("components", "{" + pad2 + member("schemas", "{"))).encode("utf-8"))
-        sink.copy(schemas)
+        for piece in schema_pieces:
+            sink.copy(*piece)
         sink.write((closed(2, first_schema) + "," + pad2 + member("parameters", "{")).encode("utf-8"))
-        sink.copy(parameters)
+        for piece in parameter_pieces:
+            sink.copy(*piece)
         security = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
         sink.write((closed(2, first_parameter) + "," + pad2 + member("responses", encode(builder.responses, 2))
                     + "," + pad2 + member("securitySchemes", encode(security, 2)) + closed(1, False)
@@ -422,8 +487,35 @@ def write_openapi(model: CsdlModel, dialect: str, entity_sets: str | Iterable[st
     return paths
 
 
+def _write_half(builder: _RawBuilder, writer: _Writer, model: CsdlModel, set_names: list[str],
+                child: halves.Child) -> halves.Result:
+    """In the forked child: the paths of ``set_names`` (after the parent's, so each after a comma) and
+    every component they make, as records the parent filters."""
+    result = halves.Result()
+    layout = writer.layout
+    pad, colon = layout.pad(3), layout.colon
+
+    def members(items: list[tuple[str, Any]]) -> Iterator[tuple[str, str]]:
+        for name, value in items:
+            yield name, "," + pad + _string(name) + colon + layout.encode(value, 3)
+
+    with gc_paused():
+        for work in _steps(builder, model, set_names, {}, []):
+            work()
+            drained = builder.paths.drain()
+            result.paths += len(drained)
+            writer.members(child.paths, drained, False, 2)
+            halves.record(child.components, result.schemas, members(builder.schemas.drain()))
+            halves.record(child.components, result.parameters, members(builder.parameters.drain()))
+    result.tags = builder.tags
+    result.responses = builder.responses
+    result.referenced = list(builder.mapper.referenced)
+    return result
+
+
 class _Utf8Sink:
-    """Bytes to a text stream: straight to its binary buffer when it has one (a file), else decoded."""
+    """Bytes to a text stream: straight to its binary buffer when it has one (a file), else decoded;
+    spooled bytes go file to file in the kernel (``os.sendfile``) where it can."""
 
     def __init__(self, out: IO[str]):
         self.out = out
@@ -431,8 +523,14 @@ class _Utf8Sink:
         self.buffer = getattr(out, "buffer", None)
         if self.buffer is not None and (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
             self.buffer = None  # not a UTF-8 file: let the text layer encode
+        self.fd: int | None = None
         if self.buffer is not None:
             out.flush()
+            if type(self.buffer) is io.BufferedWriter and hasattr(os, "sendfile"):  # (not a read/write file)
+                try:
+                    self.fd = self.buffer.fileno()
+                except (OSError, ValueError):
+                    self.fd = None
 
     def write(self, data: bytes) -> None:
         if self.buffer is not None:
@@ -440,10 +538,27 @@ class _Utf8Sink:
         else:
             self.out.write(self.decoder.decode(data))
 
-    def copy(self, spool: IO[bytes]) -> None:
-        spool.seek(0)
-        while chunk := spool.read(1 << 20):
+    def copy(self, spool: IO[bytes], offset: int = 0, length: int | None = None) -> None:
+        """``length`` bytes of ``spool`` from ``offset`` (to its end when None)."""
+        spool.flush()
+        if length is None:
+            length = spool.seek(0, os.SEEK_END) - offset
+        if self.fd is not None and self.buffer is not None:
+            self.buffer.flush()
+            source = spool.fileno()
+            while length > 0:
+                try:
+                    sent = os.sendfile(self.fd, source, offset, length)
+                except OSError:  # not a file the kernel copies to: read and write the rest
+                    self.fd = None
+                    break
+                if not sent:
+                    break
+                offset, length = offset + sent, length - sent
+        spool.seek(offset)
+        while length > 0 and (chunk := spool.read(min(length, 1 << 20))):
             self.write(chunk)
+            length -= len(chunk)
 
 
 def _steps(builder: _Builder, model: CsdlModel, set_names: list[str], imports: dict[str, Any],

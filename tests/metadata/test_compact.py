@@ -108,6 +108,59 @@ def test_annotations_on_properties_do_not_leak_to_properties_with_the_same_facet
     assert "made" not in create and {"plain", "told"} <= set(create)
 
 
+UNUSUAL_PROPERTIES = csdl(
+    '<EntityType Name="A"><Key><PropertyRef Name="id"/></Key>'
+    '<Property Name="id" Type="Edm.Guid" Nullable="false"/>'
+    '<Property Type="Edm.String" Name=" late " MaxLength="10"/>'  # Name not first, padded
+    '<Property Name="rec" Type="Edm.String"><Annotation Term="Org.OData.Core.V1.Description">'
+    '<String>said &amp; done</String></Annotation>'
+    '<Annotation Term="Org.OData.Core.V1.Permissions"><Collection>'
+    '<EnumMember>Org.OData.Core.V1.Permission/Read</EnumMember></Collection></Annotation></Property>'
+    '<Property Name="same" Type="Edm.String"/>'
+    '<Annotation Term="Org.OData.Core.V1.Description" String="the type"/></EntityType>'
+    '<EntityContainer Name="C"><EntitySet Name="As" EntityType="t.A">'
+    '<Annotation Term="Org.OData.Capabilities.V1.DeleteRestrictions"><Record>'
+    '<PropertyValue Property="Deletable" Bool="false"/></Record></Annotation></EntitySet></EntityContainer>'
+)
+
+
+def test_properties_read_together_at_the_types_end_keep_order_annotations_and_names():
+    """The expat reader batches a type's properties: attribute order, padded names, element-form
+    annotations on a property (its own object) and on the type and set come out as parse_csdl's."""
+    model = read_compact(UNUSUAL_PROPERTIES.encode())
+    assert model is not None
+    props = model.entity_types["Test.NS.A"].properties
+    assert list(props) == ["id", "late", "rec", "same"]
+    assert props["late"].max_length == 10
+    assert props["rec"].description == "said & done" and props["rec"].read_only
+    assert props["same"].description is None and not props["same"].read_only
+    assert model.entity_types["Test.NS.A"].description == "the type"
+    document = streamed(model, "dataverse")
+    expected = to_openapi(parse_csdl(UNUSUAL_PROPERTIES.encode()), "dataverse", "all")
+    assert document == json.loads(json.dumps(expected))
+    assert "delete" not in document["paths"]["/As({id})"]
+
+
+MALFORMED = [
+    UNUSUAL_PROPERTIES.replace("<Key>", "<Key", 1),  # a broken tag
+    UNUSUAL_PROPERTIES.replace('Name="same"', 'Name="same" Name="again"', 1),  # a duplicate attribute
+    UNUSUAL_PROPERTIES.replace("said &amp; done", "said &nbsp; done", 1),  # an undeclared entity
+    UNUSUAL_PROPERTIES.replace('<Property Name="same" Type="Edm.String"/>',
+                               '<Property Name="same" Type="Edm.String"><Property Name="in" Type="Edm.String"/>'
+                               '</Property>', 1),  # a property inside a property
+    UNUSUAL_PROPERTIES.replace('<EntityType Name="A">', '<Property Name="out" Type="Edm.String"/><EntityType Name="A">',
+                               1),  # a property outside a type
+    UNUSUAL_PROPERTIES.replace('<?xml version="1.0" encoding="utf-8"?>',
+                               '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE edmx:Edmx>', 1),  # any DOCTYPE
+]
+
+
+@pytest.mark.parametrize("text", MALFORMED, ids=range(len(MALFORMED)))
+def test_what_expat_reads_unusually_goes_to_the_full_parse(text):
+    assert text != UNUSUAL_PROPERTIES
+    assert read_compact(text.encode()) is None
+
+
 OUT_OF_LINE = csdl(
     '<EntityType Name="A"><Key><PropertyRef Name="id"/></Key><Property Name="id" Type="Edm.Int32"/>'
     '<Property Name="x" Type="Edm.String"/><Property Name="y" Type="Edm.String"/></EntityType>'

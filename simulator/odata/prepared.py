@@ -16,13 +16,15 @@ read is re-run through SQLAlchemy, which raises what it always raised, translate
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 
 class PreparedSelect:
     """One SELECT compiled for ``dialect``; :meth:`rows` / :meth:`first` return dicts like ``dict(row._mapping)``."""
 
-    __slots__ = ("statement", "_compiled", "_sql", "_order", "_binds", "_keys", "_converters", "_direct")
+    __slots__ = ("statement", "_compiled", "_sql", "_order", "_binds", "_keys", "_converters", "_direct_ok")
 
     def __init__(self, statement: sa.Select, dialect: sa.Dialect):
         self.statement = statement
@@ -36,7 +38,7 @@ class PreparedSelect:
         self._keys = tuple(column.key for column in columns)
         converters = [column.type._cached_result_processor(dialect, None) for column in columns]
         self._converters = [(i, c) for i, c in enumerate(converters) if c is not None]
-        self._direct = (dialect.driver == "pysqlite" and compiled.positional and len(set(self._keys)) == len(self._keys)
+        self._direct_ok = (dialect.driver == "pysqlite" and compiled.positional and len(set(self._keys)) == len(self._keys)
                         and not compiled.literal_execute_params and not compiled.post_compile_params
                         and not compiled.schema_translate_map)
 
@@ -52,31 +54,29 @@ class PreparedSelect:
                 row[i] = convert(row[i])
         return dict(zip(self._keys, row, strict=True))
 
-    def rows(self, conn: sa.Connection, params: dict) -> list[dict]:
-        if self._direct:
+    def _direct(self, conn: sa.Connection, params: dict, one: bool) -> tuple[bool, Any]:
+        """``(True, fetched)`` from SQLite's driver, or ``(False, None)``: then the caller goes through
+        SQLAlchemy, which raises the same error translated as before."""
+        try:
+            cursor = self._execute(conn, params)
             try:
-                cursor = self._execute(conn, params)
-                try:
-                    fetched = cursor.fetchall()
-                finally:
-                    cursor.close()
-            except Exception:  # noqa: BLE001 - re-run through SQLAlchemy: the same error, translated as before
-                pass
-            else:
+                return True, cursor.fetchone() if one else cursor.fetchall()
+            finally:
+                cursor.close()
+        except Exception:  # noqa: BLE001 - re-run through SQLAlchemy
+            return False, None
+
+    def rows(self, conn: sa.Connection, params: dict) -> list[dict]:
+        if self._direct_ok:
+            done, fetched = self._direct(conn, params, one=False)
+            if done:
                 return [self._dict(row) for row in fetched]
         return [dict(row._mapping) for row in conn.execute(self.statement, params)]
 
     def first(self, conn: sa.Connection, params: dict) -> dict | None:
-        if self._direct:
-            try:
-                cursor = self._execute(conn, params)
-                try:
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
-            except Exception:  # noqa: BLE001 - re-run through SQLAlchemy: the same error, translated as before
-                pass
-            else:
+        if self._direct_ok:
+            done, row = self._direct(conn, params, one=True)
+            if done:
                 return None if row is None else self._dict(row)
         row = conn.execute(self.statement, params).first()
         return dict(row._mapping) if row else None

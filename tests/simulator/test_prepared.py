@@ -45,7 +45,7 @@ def test_rows_and_types_are_those_sqlalchemy_returns(store):
     statement = (sa.select(table).where(sa.and_(table.c.count >= 3, table.c.name == sa.bindparam("n")))
                  .order_by(table.c.id).limit(sa.bindparam("lim", type_=sa.Integer())))
     prepared, ours, theirs = _both(store, statement, {"n": "name 4", "lim": 5})  # NOCASE as in SQL
-    assert prepared._direct
+    assert prepared._direct_ok
     assert ours == theirs and len(ours) == 1
     assert [type(v) for v in ours[0].values()] == [type(v) for v in theirs[0].values()]
     statement = sa.select(table).order_by(table.c.id).limit(sa.bindparam("lim", type_=sa.Integer()))
@@ -79,7 +79,7 @@ def test_expanding_in_goes_through_sqlalchemy(store):
     table = store.tables["t:things"]
     statement = sa.select(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True))).order_by(table.c.id)
     prepared, ours, theirs = _both(store, statement, {"ids": ["id-1", "id-2"]})
-    assert not prepared._direct
+    assert not prepared._direct_ok
     assert ours == theirs and [r["id"] for r in ours] == ["id-1", "id-2"]
 
 
@@ -114,4 +114,4 @@ def test_the_service_reads_by_key_and_kept_filter_shape_on_the_driver_directly()
     found = service.handle(RequestContext("GET", "http://x/odata", "notes", {"$filter": "title eq 'a'"}, {}))
     assert found.status_code == 200 and found.body.count(b'"title":"a"') == 2
     kept = list(service.work._finders.values()) + list(service.work._selects.values())
-    assert len(service.work._selects) == 1 and kept and all(p._direct for p in kept)
+    assert len(service.work._selects) == 1 and kept and all(p._direct_ok for p in kept)

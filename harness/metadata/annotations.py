@@ -7,6 +7,8 @@ capabilities such as Dataverse's `SkipSupported=false`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .model import AlternateKey, EntitySet, EntityType, Property
@@ -50,7 +52,27 @@ def inline_value(attributes: Any) -> Any:
     return None
 
 
-def annotation_value(elem: etree._Element) -> Any:
+class Node:
+    """An element inside an ``<Annotation>`` read without lxml (the compact reader's): what
+    :func:`annotation_value` reads of an lxml element — its tag (a local name here), attributes,
+    children and the text before its first child."""
+
+    __slots__ = ("tag", "attrib", "children", "text")
+
+    def __init__(self, tag: str, attrib: dict[str, str]) -> None:
+        self.tag = tag
+        self.attrib = attrib
+        self.children: list[Node] = []
+        self.text: str | None = None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.attrib.get(name, default)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.children)
+
+
+def annotation_value(elem: etree._Element | Node) -> Any:
     """The value of an `<Annotation>` or `<PropertyValue>`: attribute form, element form, or Tag default."""
     value = inline_value(elem)
     if value is not None:
@@ -63,7 +85,7 @@ def annotation_value(elem: etree._Element) -> Any:
     return True
 
 
-def _expression(elem: etree._Element) -> Any:
+def _expression(elem: etree._Element | Node) -> Any:
     kind = _local(elem.tag)
     if kind == "Collection":
         return [_expression(child) for child in elem if _local(child.tag) != "Annotation"]
@@ -101,29 +123,61 @@ def _alternate_keys(value: Any) -> list[AlternateKey]:
     return keys
 
 
+Setter = Callable[[Any, Any], None]  # (target, value)
+
+
+def _set_description(target: Any, value: Any) -> None:
+    if isinstance(value, str):
+        target.description = value
+
+
+def _set_computed(target: Property, value: Any) -> None:
+    target.computed = value is True
+
+
+def _set_immutable(target: Property, value: Any) -> None:
+    target.immutable = value is True
+
+
+def _set_read_only(target: Property, value: Any) -> None:
+    target.read_only = _permissions_read_only(value)
+
+
+def _set_alternate_keys(target: EntityType, value: Any) -> None:
+    target.alternate_keys = _alternate_keys(value)
+
+
+def _set_capability(short: str, target: EntitySet, value: Any) -> None:
+    if isinstance(value, bool):
+        target.capabilities[short] = value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, bool):
+                target.capabilities[f"{short}.{key}"] = item
+
+
+_PROPERTY_SETTERS: dict[str, Setter] = {
+    CORE + "Computed": _set_computed, CORE + "Immutable": _set_immutable, CORE + "Permissions": _set_read_only,
+}
+
+
+def annotation_setter(target: object, term: str) -> Setter | None:
+    """What recording a (fully qualified) term on a model object does with its value, called as
+    ``setter(target, value)``; None for a term the harness does not use there (its value need not
+    be read). The one list of the terms the harness uses."""
+    if term == CORE + "Description":
+        return _set_description if hasattr(target, "description") else None
+    if isinstance(target, Property):
+        return _PROPERTY_SETTERS.get(term)
+    if isinstance(target, EntityType):
+        return _set_alternate_keys if term == ALTERNATE_KEYS else None
+    if isinstance(target, EntitySet) and term.startswith(CAPABILITIES):
+        return partial(_set_capability, term[len(CAPABILITIES):])
+    return None
+
+
 def apply_annotation(target: object, term: str, value: Any) -> None:
     """Record a (fully qualified) term on a model object; terms the harness does not use are ignored."""
-    if term == CORE + "Description":
-        if isinstance(value, str) and hasattr(target, "description"):
-            target.description = value  # type: ignore[attr-defined]
-        return
-    if isinstance(target, Property):
-        if term == CORE + "Computed":
-            target.computed = value is True
-        elif term == CORE + "Immutable":
-            target.immutable = value is True
-        elif term == CORE + "Permissions":
-            target.read_only = _permissions_read_only(value)
-        return
-    if isinstance(target, EntityType) and term == ALTERNATE_KEYS:
-        target.alternate_keys = _alternate_keys(value)
-        return
-    if isinstance(target, EntitySet) and term.startswith(CAPABILITIES):
-        short = term[len(CAPABILITIES) :]
-        if isinstance(value, bool):
-            target.capabilities[short] = value
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, bool):
-                    target.capabilities[f"{short}.{key}"] = item
-
+    setter = annotation_setter(target, term)
+    if setter is not None:
+        setter(target, value)

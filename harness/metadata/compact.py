@@ -13,7 +13,9 @@ and the contract tests use ``parse_csdl``'s model.
 
 A big file (>= 8 MiB) is read by two processes while another core is idle: this one up to an
 ``<EntityType`` a little past the middle, a forked child the rest (:func:`_read_in_two`; F&O:
-about 0.6 s instead of 1.0 s). The reading imports no lxml unless an annotation has children.
+about 0.6 s instead of 1.0 s). The reading imports no lxml: an annotation's value is read from its
+attributes, or from its children as light :class:`~harness.metadata.annotations.Node` objects, and
+only for the terms the harness uses on that target (``annotation_setter``); others are skipped.
 
 Whatever this reading does not handle in one pass — anything malformed (so that
 ``parse_csdl`` names the problem and its line), a DOCTYPE (entities are parse_csdl's to refuse
@@ -34,7 +36,7 @@ from typing import Any
 
 from . import halves
 from ._gc import gc_paused
-from .annotations import annotation_value, apply_annotation, inline_value
+from .annotations import Node, Setter, annotation_setter, annotation_value, inline_value
 from .attributes import read_bool as _bool
 from .attributes import read_int_or_keyword as _number  # facets read as parse_csdl reads them
 from .errors import MetadataError
@@ -66,6 +68,7 @@ EDM = "http://docs.oasis-open.org/odata/ns/edm "
 PROPERTY = EDM + "Property"
 _FRAME = (EDMX + "Edmx", EDMX + "DataServices", EDM + "Schema")
 ANNOTATION = EDM + "Annotation"
+ANNOTATION_TAG = "Annotation"  # a Node's tag: the local name
 
 
 class Unsupported(Exception):
@@ -117,10 +120,6 @@ def read_compact(source: str | os.PathLike | bytes) -> CsdlModel | None:
             return model if model is not None else _read_file(name)
     except _FAILURES:
         return None
-    except Exception as exc:  # lxml's own errors, from an annotation's tree (lxml is imported only then)
-        if type(exc).__module__.startswith("lxml"):
-            return None
-        raise
 
 
 _FAILURES = (Unsupported, MetadataError, ExpatError, OSError, ValueError, KeyError, TypeError, AttributeError,
@@ -241,18 +240,10 @@ def _required(attrib: Mapping[str, str], name: str) -> str:
     return value.strip()
 
 
-def _clark(name: str) -> str:
-    """expat's ``"uri local"`` as lxml's ``"{uri}local"``."""
-    uri, space, local = name.rpartition(" ")
-    return "{" + uri + "}" + local if space else name
-
-
-def _attrib(attrs: list[str], clark: bool = False) -> dict[str, str]:
-    """An attribute dict from expat's ordered ``[name, value, name, value, ...]``."""
-    names = attrs[::2]
-    if clark:
-        names = [_clark(name) for name in names]
-    return dict(zip(names, attrs[1::2], strict=True))
+def _attrib(attrs: list[str]) -> dict[str, str]:
+    """An attribute dict from expat's ordered ``[name, value, name, value, ...]`` (a namespaced
+    attribute's name is ``"uri local"``: never one CSDL reads)."""
+    return dict(zip(attrs[::2], attrs[1::2], strict=True))
 
 
 _CHUNK = 1 << 20  # fed to expat a MiB at a time: the document is never held whole
@@ -290,10 +281,11 @@ class _Reader:
         self.names: dict[str, str] = {}  # property names, each kept once
         self.by_raw: dict[str, Property] = {}  # a property's attributes but its name, joined -> the same
         self.facets: dict[tuple, tuple] = {}  # a property's attributes but its name -> its facets
-        self.annotation: Any = None  # an lxml TreeBuilder while an annotation with children is read
-        self.annotation_head: tuple[str, dict[str, str]] = ("", {})
-        self.annotation_target: object | None = None
-        self.depth = 0
+        # while an element-form annotation is read: its setter, target and open nodes
+        self.annotation: tuple[Setter, object, list[Node]] | None = None
+        self.terms: dict[str, str] = {}  # an annotation's Term as written -> resolved (aliases)
+        self.outer: tuple[Callable, Callable] = (None, None)  # type: ignore[assignment]  # handlers to restore
+        self.depth = 0  # the open elements of the annotation being read
         self.data_services = False
         self.opened: list[int] = []  # where <Edmx>, <DataServices> and the first <Schema> start
         self.first_inside: int | None = None  # where the first schema's first element starts
@@ -316,13 +308,15 @@ class _Reader:
     def _handlers(self) -> tuple[Callable, Callable]:
         pending, closed = self.pending_props, self.closed_props
         pending_append, closed_append = pending.append, closed.append
-        other_start, other_end = self._start_other, self._end_other
+        other_start, other_end, annotation_start = self._start_other, self._end_other, self._start_annotation
 
         def start(tag: str, attrs: list[str]) -> None:
             if tag == PROPERTY:
                 if len(pending) != len(closed):  # a property inside a property
                     raise Unsupported(tag)
                 pending_append(attrs)
+            elif tag == ANNOTATION:
+                annotation_start(attrs)
             else:
                 other_start(tag, attrs)
 
@@ -340,8 +334,6 @@ class _Reader:
                 self.first_inside = self.parser.CurrentByteIndex
             elif tag in _FRAME:
                 self.opened.append(self.parser.CurrentByteIndex)
-        if tag == ANNOTATION:
-            return self._start_annotation(tag, attrs)
         attrib = _attrib(attrs)
         if self.model is None:
             if tag != EDMX + "Edmx":
@@ -355,6 +347,7 @@ class _Reader:
             self.data_services = True
         elif tag == EDMX + "Include" and attrib.get("Alias"):
             self.model.aliases[attrib["Alias"]] = _required(attrib, "Namespace")
+            self.terms.clear()  # resolved with the aliases known so far
         return None
 
     def _end_other(self, tag: str) -> None:
@@ -363,54 +356,75 @@ class _Reader:
             handler()
 
     # -- annotations: their own handlers until the <Annotation> ends --------------------------
-    def _start_annotation(self, tag: str, attrs: list[str]) -> None:
-        attrib = _attrib(attrs, clark=True)
-        index = len(self.pending_props) - 1
-        if len(self.pending_props) != len(self.closed_props):  # on the property being read
+    def _start_annotation(self, attrs: list[str]) -> None:
+        if self.first_inside is None and self.schema is not None:
+            self.first_inside = self.parser.CurrentByteIndex
+        attrib = _attrib(attrs)
+        raw_term = _required(attrib, "Term")
+        term = self.terms.get(raw_term)
+        if term is None:
+            assert self.model is not None
+            term = self.terms[raw_term] = self.model.resolve_name(raw_term)
+        pending = self.pending_props
+        parser = self.parser
+        self.outer = (parser.StartElementHandler, parser.EndElementHandler)
+        if len(pending) != len(self.closed_props):  # on the property being read
+            index = len(pending) - 1
             target = self.annotated.get(index)
             if target is None:
                 # the property gets an object of its own, shared by its final facets at its end
-                name, raw = self._name_and_raw(self.pending_props[index])
-                target = self.annotated[index] = Property("", *self._facets(raw))
-                self.parser.EndElementHandler = self._end_annotated_property
+                target = Property("", *self._facets(self._name_and_raw(pending[index])[1]))
+                setter = annotation_setter(target, term)
+                if setter is not None:
+                    self.annotated[index] = target
+                    self.outer = (self.outer[0], self._end_annotated_property)
+            else:
+                setter = annotation_setter(target, term)
         else:
             target = self.targets[-1] if self.targets else None
-        self.annotation_target = target
-        self.annotation_head = (_clark(tag), attrib)  # most annotations are one empty element (String="...")
+            setter = None if target is None else annotation_setter(target, term)
         self.depth = 1
-        self.outer = (self.parser.StartElementHandler, self.parser.EndElementHandler)
-        self.parser.StartElementHandler, self.parser.EndElementHandler = self._annotation_start, self._annotation_end
+        if setter is not None:
+            value = inline_value(attrib)  # most annotations are one empty element (String="...")
+            if value is None:  # element form (or a Tag's true): its children as light nodes
+                self.annotation = (setter, target, [Node(ANNOTATION_TAG, attrib)])
+                parser.StartElementHandler, parser.EndElementHandler = self._node_start, self._node_end
+                parser.CharacterDataHandler = self._node_text
+                return
+            setter(target, value)
+        # the value is known, or not used: what is inside is only skipped
+        parser.StartElementHandler, parser.EndElementHandler = self._skip_start, self._skip_end
 
-    def _annotation_start(self, tag: str, attrs: list[str]) -> None:
-        # inside an <Annotation>: its children make a small tree for annotation_value
-        if self.annotation is None:
-            from lxml import etree  # annotation_value reads lxml elements; most documents never get here
-
-            self.annotation = etree.TreeBuilder()
-            self.annotation.start(*self.annotation_head)
-            self.parser.CharacterDataHandler = self.annotation.data
+    def _skip_start(self, tag: str, attrs: list[str]) -> None:
         self.depth += 1
-        self.annotation.start(_clark(tag), _attrib(attrs, clark=True))
 
-    def _annotation_end(self, tag: str) -> None:
+    def _skip_end(self, tag: str) -> None:
         self.depth -= 1
-        if self.annotation is not None:
-            self.annotation.end(_clark(tag))
-        if self.depth:
+        if not self.depth:
+            self.parser.StartElementHandler, self.parser.EndElementHandler = self.outer
+
+    def _node_start(self, tag: str, attrs: list[str]) -> None:
+        node = Node(tag.rpartition(" ")[2], _attrib(attrs))
+        nodes = self.annotation[2]
+        nodes[-1].children.append(node)
+        nodes.append(node)
+
+    def _node_text(self, text: str) -> None:
+        node = self.annotation[2][-1]
+        if not node.children:  # lxml's .text: what comes before the first child
+            node.text = text if node.text is None else node.text + text
+
+    def _node_end(self, tag: str) -> None:
+        setter, target, nodes = self.annotation
+        node = nodes.pop()
+        if nodes:
             return
-        attrib = self.annotation_head[1]
-        if self.annotation is None:  # no children: the value is in an attribute, or a Tag's true
-            value = inline_value(attrib)
-            value = True if value is None else value
-        else:
-            value = annotation_value(self.annotation.close())
-            self.annotation = None
-            self.parser.CharacterDataHandler = None
-        assert self.model is not None
-        term = self.model.resolve_name(_required(attrib, "Term"))
-        if self.annotation_target is not None:
-            apply_annotation(self.annotation_target, term, value)
-        self.parser.StartElementHandler, self.parser.EndElementHandler = self.outer
+        self.annotation = None
+        parser = self.parser
+        parser.CharacterDataHandler = None
+        parser.StartElementHandler, parser.EndElementHandler = self.outer
+        self.depth = 0
+        setter(target, annotation_value(node))
 
     def _end_annotated_property(self, tag: str) -> None:
         if tag != PROPERTY:
@@ -534,6 +548,7 @@ class _Reader:
         self.model.schemas.append(self.schema)
         if self.schema.alias:
             self.model.aliases[self.schema.alias] = self.schema.namespace
+            self.terms.clear()
 
     def _end_Schema(self) -> None:
         self.schema = None

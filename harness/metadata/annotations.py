@@ -7,7 +7,7 @@ capabilities such as Dataverse's `SkipSupported=false`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, KeysView
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ _INLINE_VALUE_ATTRIBUTES = (
     "String", "Bool", "Int", "Decimal", "Float", "EnumMember", "Path", "PropertyPath",
     "NavigationPropertyPath", "AnnotationPath", "Date", "DateTimeOffset", "Guid", "Duration",
 )
+_INLINE_KINDS = frozenset(_INLINE_VALUE_ATTRIBUTES)
 
 
 def _local(tag: object) -> str:
@@ -44,12 +45,15 @@ def _scalar(kind: str, text: str) -> Any:
 
 def inline_value(attributes: Any) -> Any:
     """The value an `<Annotation>`/`<PropertyValue>` gives in an attribute (`String="…"`, `Bool="true"`),
-    or None; `attributes` is the element or its attribute dict (anything with `.get`)."""
-    for kind in _INLINE_VALUE_ATTRIBUTES:
-        raw = attributes.get(kind)
-        if raw is not None:
-            return _scalar(kind, raw)
-    return None
+    or None; `attributes` is the element or its attribute dict (anything with `.keys` and `.get`)."""
+    present = _INLINE_KINDS.intersection(attributes.keys())
+    if not present:
+        return None
+    if len(present) == 1:
+        (kind,) = present
+    else:  # more than one: the first in the list wins
+        kind = next(kind for kind in _INLINE_VALUE_ATTRIBUTES if kind in present)
+    return _scalar(kind, attributes.get(kind))
 
 
 class Node:
@@ -67,6 +71,9 @@ class Node:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.attrib.get(name, default)
+
+    def keys(self) -> KeysView[str]:
+        return self.attrib.keys()
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.children)

@@ -360,11 +360,10 @@ class _Reader:
         if self.first_inside is None and self.schema is not None:
             self.first_inside = self.parser.CurrentByteIndex
         attrib = _attrib(attrs)
-        raw_term = _required(attrib, "Term")
-        term = self.terms.get(raw_term)
+        term = self.terms.get(attrib.get("Term"))  # type: ignore[arg-type]
         if term is None:
             assert self.model is not None
-            term = self.terms[raw_term] = self.model.resolve_name(raw_term)
+            term = self.terms[attrib["Term"]] = self.model.resolve_name(_required(attrib, "Term"))
         pending = self.pending_props
         parser = self.parser
         self.outer = (parser.StartElementHandler, parser.EndElementHandler)

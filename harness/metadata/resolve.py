@@ -31,7 +31,14 @@ def finalize(model: CsdlModel, pending: list[tuple[str, str, Any, int | None]]) 
 def _resolve_aliases(model: CsdlModel) -> None:
     if not model.aliases:
         return  # nothing to replace (F&O declares no alias): skip a walk over every property
-    resolve = model.resolve_name
+    resolved_names: dict[str, str] = {}  # most names recur (a type per property): resolved once
+
+    def resolve(name: str) -> str:
+        resolved = resolved_names.get(name)
+        if resolved is None:
+            resolved = resolved_names[name] = model.resolve_name(name)
+        return resolved
+
     for table in (model.entity_types, model.complex_types):
         for structured in table.values():
             if structured.base_type:

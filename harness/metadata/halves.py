@@ -17,8 +17,6 @@ forks whatever the size and load. If the child fails in any way the parent build
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 import tempfile
 import threading
 import time
@@ -103,6 +101,8 @@ class Child:
             return
         code = 1
         try:  # the child: never return into the caller's frames (their `finally`s are the parent's)
+            import pickle  # (here and below: only a run in two processes needs it)
+
             result = work(self)
             pickle.dump(result, self.meta, protocol=pickle.HIGHEST_PROTOCOL)
             for spool in (self.paths, self.components, self.meta):
@@ -122,6 +122,8 @@ class Child:
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             return None
         try:
+            import pickle
+
             self.meta.seek(0)
             result = pickle.load(self.meta)
         except Exception:  # noqa: BLE001 - a torn result is a failed child
@@ -132,6 +134,8 @@ class Child:
         """Stop a child still running (the parent failed) and drop the spools."""
         if self.pid:
             try:
+                import signal
+
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
             except OSError:

@@ -9,7 +9,6 @@ so a per-set document stays small even for F&O's 28 MB `$metadata`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
@@ -89,6 +88,8 @@ def select_names(available: dict[str, Any], wanted: str | Iterable[str], what: s
         elif pattern in available:
             matches = [pattern]
         else:
+            import difflib  # only for this message
+
             close = difflib.get_close_matches(pattern, list(available), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise OpenApiOptionError(f"there is no {what} named {pattern!r} in {source} (names are case-sensitive){hint}")

@@ -286,6 +286,7 @@ class _Reader:
         self.terms: dict[str, str] = {}  # an annotation's Term as written -> resolved (aliases)
         self.outer: tuple[Callable, Callable] = (None, None)  # type: ignore[assignment]  # handlers to restore
         self.depth = 0  # the open elements of the annotation being read
+        self.mark = 0  # how many properties were read when it started
         self.data_services = False
         self.opened: list[int] = []  # where <Edmx>, <DataServices> and the first <Schema> start
         self.first_inside: int | None = None  # where the first schema's first element starts
@@ -329,6 +330,8 @@ class _Reader:
         return start, end
 
     def _start_other(self, tag: str, attrs: list[str]) -> None:
+        if self.depth:  # inside an annotation read at its start
+            return self._start_skipping()
         if self.first_inside is None:
             if self.schema is not None:
                 self.first_inside = self.parser.CurrentByteIndex
@@ -355,8 +358,14 @@ class _Reader:
         if handler is not None:
             handler()
 
-    # -- annotations: their own handlers until the <Annotation> ends --------------------------
+    # -- annotations ----------------------------------------------------------------------------
+    # Most are one empty element whose value is in an attribute (String="..."): read at its start,
+    # with the usual handlers kept (its end is _end_Annotation). Only when an element turns up
+    # inside one do the skipping handlers take over; an element-form value of a term the harness
+    # uses is read into light nodes by handlers of its own.
     def _start_annotation(self, attrs: list[str]) -> None:
+        if self.depth:  # inside an annotation already read: skip what it holds
+            return self._start_skipping()
         if self.first_inside is None and self.schema is not None:
             self.first_inside = self.parser.CurrentByteIndex
         attrib = _attrib(attrs)
@@ -366,7 +375,6 @@ class _Reader:
             term = self.terms[attrib["Term"]] = self.model.resolve_name(_required(attrib, "Term"))
         pending = self.pending_props
         parser = self.parser
-        self.outer = (parser.StartElementHandler, parser.EndElementHandler)
         if len(pending) != len(self.closed_props):  # on the property being read
             index = len(pending) - 1
             target = self.annotated.get(index)
@@ -376,23 +384,37 @@ class _Reader:
                 setter = annotation_setter(target, term)
                 if setter is not None:
                     self.annotated[index] = target
-                    self.outer = (self.outer[0], self._end_annotated_property)
+                    parser.EndElementHandler = self._end_annotated_property
             else:
                 setter = annotation_setter(target, term)
         else:
             target = self.targets[-1] if self.targets else None
             setter = None if target is None else annotation_setter(target, term)
         self.depth = 1
+        self.mark = len(pending)
         if setter is not None:
-            value = inline_value(attrib)  # most annotations are one empty element (String="...")
+            value = inline_value(attrib)
             if value is None:  # element form (or a Tag's true): its children as light nodes
                 self.annotation = (setter, target, [Node(ANNOTATION_TAG, attrib)])
+                self.outer = (parser.StartElementHandler, parser.EndElementHandler)
                 parser.StartElementHandler, parser.EndElementHandler = self._node_start, self._node_end
                 parser.CharacterDataHandler = self._node_text
-                return
+                return None
             setter(target, value)
-        # the value is known, or not used: what is inside is only skipped
+        return None
+
+    def _end_Annotation(self) -> None:
+        """The end of an annotation read at its start (nothing inside it, or nothing but properties)."""
+        self.depth = 0
+        if len(self.pending_props) != self.mark:
+            raise Unsupported("a property inside an annotation")
+
+    def _start_skipping(self) -> None:
+        """The first element inside an annotation read at its start: skip to the annotation's end."""
+        parser = self.parser
+        self.outer = (parser.StartElementHandler, parser.EndElementHandler)
         parser.StartElementHandler, parser.EndElementHandler = self._skip_start, self._skip_end
+        self.depth += 1
 
     def _skip_start(self, tag: str, attrs: list[str]) -> None:
         self.depth += 1
@@ -401,6 +423,7 @@ class _Reader:
         self.depth -= 1
         if not self.depth:
             self.parser.StartElementHandler, self.parser.EndElementHandler = self.outer
+            self._end_Annotation()
 
     def _node_start(self, tag: str, attrs: list[str]) -> None:
         node = Node(tag.rpartition(" ")[2], _attrib(attrs))

@@ -140,3 +140,17 @@ def test_the_all_sets_conversion_of_a_dataverse_document_imports_no_lxml(tmp_pat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("inside", [
+    '<Property Name="odd" Type="Edm.String"/>',  # what parse_csdl skips: not a property of the type
+    '<Property Name="odd" Type="Edm.String"/><Record/>',
+    '<Record/><Property Name="odd" Type="Edm.String"/>',
+])
+def test_a_property_inside_a_type_annotation_goes_to_the_full_parse(inside):
+    text = ANNOTATED.replace('<Annotation Term="OData.Community.Keys.V1.AlternateKeys">',
+                             f'<Annotation Term="Core.Description" String="x">{inside}</Annotation>'
+                             '<Annotation Term="OData.Community.Keys.V1.AlternateKeys">', 1)
+    assert text != ANNOTATED
+    assert read_compact(text.encode()) is None
+    assert "odd" not in parse_csdl(text.encode()).entity_types["Test.NS.A"].properties

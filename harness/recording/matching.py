@@ -273,6 +273,15 @@ def match_key(request: Any) -> MatchKey:
     cached = getattr(request, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    key = _build_match_key(request)
+    try:
+        setattr(request, _CACHE_ATTR, key)
+    except AttributeError:  # pragma: no cover - a request type without a __dict__
+        pass
+    return key
+
+
+def _build_match_key(request: Any) -> MatchKey:
     parts = urlsplit(request.uri)
     token_request = bool(TOKEN_PATH_RE.search(parts.path or ""))
     headers = {}
@@ -288,10 +297,6 @@ def match_key(request: Any) -> MatchKey:
                    headers=headers,
                    body=normalise_body(request.body, _content_type(request.headers),
                                        token_request=token_request))
-    try:
-        setattr(request, _CACHE_ATTR, key)
-    except AttributeError:  # pragma: no cover - a request type without a __dict__
-        pass
     return key
 
 
@@ -346,7 +351,12 @@ def index_key(request: Any, known: dict[tuple, tuple] | None = None) -> tuple:
             except AttributeError:  # pragma: no cover - a request type without a __dict__
                 pass
             return found
-    key = match_key(request)
+    # The match key itself is not kept on the request: the index needs only this tuple, and a
+    # cassette's recorded requests would otherwise each hold a second normalised copy of their
+    # body and query; the matchers (vcrpy's scan, on a miss) compute and cache it when they need it.
+    key = getattr(request, _CACHE_ATTR, None)
+    if key is None:
+        key = _build_match_key(request)
     kind, body = key.body
     result = (key.method, key.origin, key.path, tuple((k, tuple(v)) for k, v in key.query.items()),
               tuple(sorted(key.headers.items())), kind, _hashable(body))

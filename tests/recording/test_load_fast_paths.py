@@ -179,3 +179,16 @@ def test_nested_pauses_switch_the_collector_back_on_once(collector_on):
     assert not gc.isenabled()
     second.release()
     assert gc.isenabled()
+
+
+def test_the_index_keeps_no_match_key_on_recorded_requests_but_the_matchers_still_compute_it(tmp_path):
+    _cassette(tmp_path)
+    with configure_vcr(RecordingContext(), tmp_path).use_cassette("c") as cassette:
+        recorded = [request for request, _ in cassette.data]
+        assert cassette._harness_replay_index.indexed == len(recorded) - 1  # the last one on the first lookup
+        assert not any(hasattr(request, "_harness_match_key") for request in recorded)
+        assert [index_key(request) for request in recorded] == [index_key(Request(r.method, r.uri, r.body,
+                                                                                  dict(r.headers)))
+                                                                 for r in recorded]
+        assert match_key(recorded[0]).query == {"$top": ["0"]}
+        assert recorded[0]._harness_match_key is match_key(recorded[0])  # cached once computed

@@ -101,6 +101,10 @@ def structure(raw: Any, content_type: str | None) -> dict[str, Any] | None:
     return {"string": text}
 
 
+# ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without building an encoder per call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def unstructure(body: Any) -> bytes | None:
     """Bytes of a structured body; also accepts vcrpy's own shapes (``str`` or ``{"string": ...}``)."""
     if body is None:
@@ -112,7 +116,7 @@ def unstructure(body: Any) -> bytes | None:
     if not isinstance(body, Mapping):
         raise ValueError(f"a body must be null, a string or an object, not {type(body).__name__}")
     if "json" in body:
-        return json.dumps(body["json"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return _COMPACT.encode(body["json"]).encode("utf-8")
     if "form" in body:
         return urlencode(form_pairs(body["form"])).encode("ascii")
     if "base64" in body:

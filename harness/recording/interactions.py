@@ -9,11 +9,14 @@ Everything in between works on the document form: plain JSON-compatible data.
 
 from __future__ import annotations
 
+import copy
+import itertools
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlparse
 
 from vcr.filters import decode_response
-from vcr.request import Request
+from vcr.request import HeadersDict, Request
 
 from harness.errors import HarnessError
 from harness.recording.bodies import as_bytes, header_value, structure, unstructure
@@ -66,7 +69,67 @@ def _set_length(headers: dict[str, list[str]], length: int) -> None:
 def doc_to_request(doc: Mapping[str, Any]) -> Request:
     body = unstructure(doc.get("body"))
     headers = {k: (v[0] if isinstance(v, list) and v else v) for k, v in (doc.get("headers") or {}).items()}
-    return Request(method=doc["method"], uri=doc["uri"], body=body, headers=headers)
+    return new_request(doc["method"], doc["uri"], body, headers)
+
+
+def new_request(method: str, uri: str, body: bytes | None, headers: Mapping[str, Any]) -> Request:
+    """``vcr.request.Request(method, uri, body, headers)`` for a loaded request, built directly.
+
+    vcrpy's constructor probes the body for ``read``/iteration and stores each header through
+    ``HeadersDict.__setitem__`` (case-insensitive merge, first value of a list) via the
+    ``MutableMapping`` mixins: a tenth of a loaded interaction's cost. A cassette's request has a
+    ``bytes`` (or no) body and string headers, so the same attributes are set here in one go (the
+    first spelling of a header name kept, as ``HeadersDict`` keeps it); any other shape goes through
+    vcrpy's constructor. ``tests/recording/test_load_fast_paths.py`` compares both.
+    """
+    if type(method) is not str or type(uri) is not str or (body is not None and type(body) is not bytes):
+        return Request(method=method, uri=uri, body=body, headers=headers)
+    store: dict[str, tuple[str, str]] = {}
+    for name, value in headers.items():
+        if type(name) is not str or type(value) is not str:
+            return Request(method=method, uri=uri, body=body, headers=headers)
+        lowered = name.lower()
+        old = store.get(lowered)
+        store[lowered] = (old[0] if old else name, value)
+    request = Request.__new__(Request)
+    request.method = method
+    request._uri = uri
+    request.parsed_uri = urlparse(uri)
+    request._was_file = False
+    request._was_iter = False
+    request._body = body
+    headers_dict = HeadersDict.__new__(HeadersDict)
+    headers_dict._store = store
+    request._headers = headers_dict
+    return request
+
+
+class LoadedResponse(dict):
+    """A response dict as the persister hands it to vcrpy, with a cheap ``deepcopy``.
+
+    ``Cassette.append`` deep-copies every loaded response (so that mutating a played response cannot
+    change the cassette); ``copy.deepcopy`` walks it generically, a twentieth of a loaded
+    interaction's cost. A loaded response has a known shape (``status`` with a code and message,
+    ``headers`` as lists of strings, ``body`` with bytes), so the copy is built directly as the
+    plain ``dict`` vcrpy would get; anything a hook changed into another shape is deep-copied as usual.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict) -> dict[str, Any]:
+        status, headers, body = self.get("status"), self.get("headers"), self.get("body")
+        if (len(self) == 3 and type(status) is dict and type(headers) is dict and type(body) is dict
+                and _PLAIN.issuperset(map(type, status.values())) and _PLAIN.issuperset(map(type, body.values()))
+                and _LIST.issuperset(map(type, headers.values()))):
+            copied = {name: list(values) for name, values in headers.items()}
+            if _STR.issuperset(map(type, itertools.chain.from_iterable(copied.values()))):
+                return {"status": dict(status), "headers": copied, "body": dict(body)}
+        return copy.deepcopy(dict(self), memo)
+
+
+_PLAIN = frozenset((str, bytes, int, float, bool, type(None)))  # immutable: shared by the copy
+_LIST = frozenset((list,))
+_STR = frozenset((str,))
 
 
 def doc_to_response(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,8 +138,8 @@ def doc_to_response(doc: Mapping[str, Any]) -> dict[str, Any]:
     headers = {k: list(v) for k, v in (doc.get("headers") or {}).items()}
     _set_length(headers, len(body))
     status = doc.get("status") or {}
-    return {"status": {"code": int(status.get("code", 0)), "message": status.get("message") or ""},
-            "headers": headers, "body": {"string": body}}
+    return LoadedResponse(status={"code": int(status.get("code", 0)), "message": status.get("message") or ""},
+                          headers=headers, body={"string": body})
 
 
 def compact_headers(interaction: dict[str, Any]) -> dict[str, Any]:

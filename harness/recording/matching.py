@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
+from vcr.request import HeadersDict
+
 from harness.odata.batch import read_multipart
 from harness.odata.errors import ODataUrlError
 from harness.odata.paths import split_key_parts, split_segments
@@ -240,8 +242,30 @@ def normalise_body(raw: Any, content_type: str | None, *, token_request: bool = 
 
 
 def _origin(parts: SplitResult) -> str:
+    return _origin_of(parts.scheme, parts.netloc)
+
+
+@functools.lru_cache(maxsize=256)  # a cassette talks to a handful of hosts
+def _origin_of(scheme: str, netloc: str) -> str:
+    parts = SplitResult(scheme, netloc, "", "", "")
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
     return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+
+
+def header_items(headers: Any) -> Any:
+    """``headers.items()``; for a vcrpy ``HeadersDict`` its store of ``(name, value)`` pairs, which is
+    what ``items()`` yields, read directly instead of through the ``Mapping`` mixins (a lookup per key)."""
+    store = getattr(headers, "_store", None) if type(headers) is HeadersDict else None
+    return store.values() if type(store) is dict else headers.items()
+
+
+def _content_type(headers: Any) -> str | None:
+    """``header_value(headers, "Content-Type")``, one dict lookup for a vcrpy ``HeadersDict``."""
+    store = getattr(headers, "_store", None) if type(headers) is HeadersDict else None
+    if type(store) is not dict:
+        return header_value(headers, "Content-Type")
+    pair = store.get("content-type")
+    return header_value({pair[0]: pair[1]}, "Content-Type") if pair else None
 
 
 def match_key(request: Any) -> MatchKey:
@@ -249,10 +273,19 @@ def match_key(request: Any) -> MatchKey:
     cached = getattr(request, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    key = _build_match_key(request)
+    try:
+        setattr(request, _CACHE_ATTR, key)
+    except AttributeError:  # pragma: no cover - a request type without a __dict__
+        pass
+    return key
+
+
+def _build_match_key(request: Any) -> MatchKey:
     parts = urlsplit(request.uri)
     token_request = bool(TOKEN_PATH_RE.search(parts.path or ""))
     headers = {}
-    for name, value in request.headers.items():
+    for name, value in header_items(request.headers):
         lowered = name.lower()
         if lowered in MATCHED_HEADERS or lowered.startswith("mscrm."):
             if lowered == "prefer":
@@ -262,12 +295,8 @@ def match_key(request: Any) -> MatchKey:
     key = MatchKey(method=str(request.method).upper(), origin=_origin(parts),
                    path=normalise_path(parts.path), query=normalise_query(parts.query, token_request=token_request),
                    headers=headers,
-                   body=normalise_body(request.body, header_value(request.headers, "Content-Type"),
+                   body=normalise_body(request.body, _content_type(request.headers),
                                        token_request=token_request))
-    try:
-        setattr(request, _CACHE_ATTR, key)
-    except AttributeError:  # pragma: no cover - a request type without a __dict__
-        pass
     return key
 
 
@@ -290,7 +319,7 @@ def raw_key(request: Any) -> tuple | None:
     replayed request is usually byte-for-byte the recorded one, so its index key can be looked up
     by this instead of computed (:func:`index_key` with ``known``)."""
     try:
-        headers = tuple((name.lower(), value) for name, value in request.headers.items()
+        headers = tuple((name.lower(), value) for name, value in header_items(request.headers)
                         if (lowered := name.lower()) in _RAW_HEADERS or lowered.startswith("mscrm."))
         body = request._body
         if isinstance(body, list):
@@ -322,7 +351,12 @@ def index_key(request: Any, known: dict[tuple, tuple] | None = None) -> tuple:
             except AttributeError:  # pragma: no cover - a request type without a __dict__
                 pass
             return found
-    key = match_key(request)
+    # The match key itself is not kept on the request: the index needs only this tuple, and a
+    # cassette's recorded requests would otherwise each hold a second normalised copy of their
+    # body and query; the matchers (vcrpy's scan, on a miss) compute and cache it when they need it.
+    key = getattr(request, _CACHE_ATTR, None)
+    if key is None:
+        key = _build_match_key(request)
     kind, body = key.body
     result = (key.method, key.origin, key.path, tuple((k, tuple(v)) for k, v in key.query.items()),
               tuple(sorted(key.headers.items())), kind, _hashable(body))

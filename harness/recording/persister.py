@@ -25,6 +25,7 @@ from typing import Any
 from vcr.persisters.filesystem import CassetteNotFoundError
 
 from harness.files import write_atomically
+from harness.recording.gc_pause import Pause, PausedList
 from harness.recording.instance import InstanceMap, map_interaction, map_strings
 from harness.recording.interactions import (
     CassetteFormatError,
@@ -135,13 +136,22 @@ class HarnessPersister:
             yield doc_to_request(item["request"]), doc_to_response(item["response"])
 
     def load_cassette(self, cassette_path: str, serializer: Any):
-        instance = _resolve(self.context).instance
-        main = read_document(cassette_path, serializer, instance)
-        extras = [read_document(path, serializer, instance) for path in self.extra_paths if path != cassette_path]
-        if main is None and not any(extras):
-            raise CassetteNotFoundError(cassette_path)
-        pairs = [pair for doc in (main, *extras) for pair in self._interactions(doc)]
-        requests = [request for request, _ in pairs]
+        """(requests, responses[, metadata]) for vcrpy; the requests come as a
+        :class:`~harness.recording.gc_pause.PausedList`: the garbage collector waits until vcrpy has
+        appended them all (see :mod:`harness.recording.gc_pause`)."""
+        pause = Pause()
+        try:
+            instance = _resolve(self.context).instance
+            main = read_document(cassette_path, serializer, instance)
+            extras = [read_document(path, serializer, instance) for path in self.extra_paths
+                      if path != cassette_path]
+            if main is None and not any(extras):
+                raise CassetteNotFoundError(cassette_path)
+            pairs = [pair for doc in (main, *extras) for pair in self._interactions(doc)]
+        except BaseException:
+            pause.release()
+            raise
+        requests = PausedList((request for request, _ in pairs), pause)
         responses = [response for _, response in pairs]
         metadata = (main or {}).get("metadata")
         if metadata:

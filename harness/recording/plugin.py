@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.recording import absent_imports, fast_headers, fixtures
+from harness.recording import absent_imports, fast_headers, fixtures, gc_pause
 from harness.recording.explain import rewrite_message
 from harness.recording.interactions import CassetteFormatError
 from harness.recording.matching import MATCHERS
@@ -70,6 +70,9 @@ def pytest_recording_configure(config: pytest.Config, vcr) -> None:
 def pytest_fixture_setup(fixturedef, request):
     """Learn the run's instance and secrets as soon as the targets are known (whoever asks first).
 
+    Once the ``vcr`` fixture is set up, any garbage-collector pause of a cassette load is over
+    (:mod:`harness.recording.gc_pause`), even when the load failed half-way.
+
     A malformed cassette (``CassetteFormatError`` names the file and line) is reported as that one
     message: the fixture stack below it (vcrpy, pytest-recording) says nothing the user can act on.
     """
@@ -77,6 +80,9 @@ def pytest_fixture_setup(fixturedef, request):
         result = yield
     except CassetteFormatError as exc:
         raise pytest.fail.Exception(str(exc), pytrace=False) from None
+    finally:
+        if fixturedef.argname == "vcr":  # the cassette is loaded (or failed to): no load is pausing the collector
+            gc_pause.release_all()
     if fixturedef.argname == "harness_targets" and isinstance(result, dict):
         state_of(request.config).context = RecordingContext.from_targets(result)
     return result

@@ -167,8 +167,8 @@ def test_other_matchers_keep_vcrpys_scan(tmp_path):
 def test_recorded_keys_are_computed_at_load_from_the_filtered_requests(tmp_path, monkeypatch):
     write(tmp_path, traffic(40))
     computed = []  # requests whose key is computed (index_key caches it on the request)
-    original = matching.match_key
-    monkeypatch.setattr(matching, "match_key", lambda request: computed.append(request) or original(request))
+    original = matching._build_match_key
+    monkeypatch.setattr(matching, "_build_match_key", lambda request: computed.append(request) or original(request))
 
     def drop_authorization(request):  # a user's request filter: the index must see its result
         request.headers.pop("Authorization", None)

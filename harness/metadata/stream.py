@@ -30,6 +30,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import IO, Any
@@ -218,9 +219,9 @@ class _RawBuilder(_Builder):
         self._templates: dict[tuple, str] = {}
         self._shells: dict[tuple[str, str], tuple[str, str, int]] = {}
         self._companions: list[tuple[str, str]] | None = None  # ("-entity", template), ("-collection", ...)
-        self._stamps: dict[str, str] = {}
+        self._stamps: dict[object, str] = {}
 
-    def _stamped(self, key: str, make: Callable[[str], Any], text: str) -> str:
+    def _stamped(self, key: object, make: Callable[[str], Any], text: str) -> str:
         """``make(text)`` encoded as a property's schema, from a template made once per ``key`` with a
         stand-in for ``text``."""
         if _STAND_IN in text:
@@ -234,7 +235,15 @@ class _RawBuilder(_Builder):
         """(the property's schema as JSON, whether a create body takes it, whether an update body does)."""
         creatable = not (prop.computed or prop.read_only or prop.type == "Edm.Stream")
         # placed where a schema's properties sit: type or body -> "properties" -> member
-        schema = self.layout.encode(self._property_schema(prop), RAW_LEVEL + 2)
+        described = prop.description
+        if described and _STAND_IN not in prop.type:
+            # a described property (Dataverse: most) is its facets' schema with the text stamped in:
+            # one template per (type, length, nullability), not a schema built and encoded per property
+            schema = self._stamped(("property", prop.type, prop.max_length, prop.nullable),
+                                   lambda text: self.mapper.property_schema(replace(prop, description=text)),
+                                   described)
+        else:
+            schema = self.layout.encode(self._property_schema(prop), RAW_LEVEL + 2)
         encoded = self._json_by_id[id(prop)] = (schema, creatable, creatable and not prop.immutable)
         return encoded
 

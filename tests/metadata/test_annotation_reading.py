@@ -4,18 +4,19 @@ from lxml elements with the same ``annotation_value``."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
 from lxml import etree
 
-from harness.metadata import parse_csdl
+from harness.metadata import parse_csdl, to_openapi
 from harness.metadata.annotations import Node, annotation_setter, annotation_value, apply_annotation
 from harness.metadata.compact import read_compact
 from harness.metadata.model import EntitySet, EntityType, NavigationProperty, Property
 from tests.metadata.conftest import DYNAMICS_CRM
-from tests.metadata.test_parser import EDMX_HEAD, EDMX_TAIL
+from tests.metadata.test_parser import EDMX_HEAD, EDMX_TAIL, csdl
 
 CORE_REFERENCE = (
     '<edmx:Reference Uri="https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Core.V1.xml">'
@@ -164,3 +165,41 @@ def test_a_property_after_another_element_inside_an_annotation_is_skipped_as_par
     assert model is not None
     assert "odd" not in model.entity_types["Test.NS.A"].properties
     assert model.entity_types["Test.NS.A"].description == "x"
+
+
+DESCRIBED = csdl(
+    '<ComplexType Name="Address"><Property Name="line" Type="Edm.String"/></ComplexType>'
+    '<EntityType Name="D"><Key><PropertyRef Name="id"/></Key>'
+    '<Property Name="id" Type="Edm.Guid" Nullable="false"><Annotation Term="Org.OData.Core.V1.Description" '
+    'String="the key"/></Property>'
+    '<Property Name="a" Type="Edm.String" MaxLength="10"><Annotation Term="Org.OData.Core.V1.Description" '
+    'String="&quot;quoted&quot;&#10;caf&#233; \\ back"/></Property>'
+    '<Property Name="b" Type="Edm.String" MaxLength="10"><Annotation Term="Org.OData.Core.V1.Description" '
+    'String="another"/></Property>'
+    '<Property Name="c" Type="Edm.String" MaxLength="10" Nullable="false">'
+    '<Annotation Term="Org.OData.Core.V1.Description" String="another"/></Property>'
+    '<Property Name="d" Type="t.Address"><Annotation Term="Org.OData.Core.V1.Description" String="where"/></Property>'
+    '<Property Name="e" Type="t.Address" Nullable="false"><Annotation Term="Org.OData.Core.V1.Description" '
+    'String="there"/></Property>'
+    '<Property Name="f" Type="Collection(Edm.String)"><Annotation Term="Org.OData.Core.V1.Description" '
+    'String="many"/></Property>'
+    '<Property Name="g" Type="Edm.String" MaxLength="10"><Annotation Term="Org.OData.Core.V1.Description" '
+    'String="odd &#57344;S stand-in"/></Property>'
+    '</EntityType>'
+    '<EntityContainer Name="C"><EntitySet Name="Ds" EntityType="t.D"/></EntityContainer>'
+)
+
+
+def test_described_properties_stamped_from_one_template_equal_the_full_models_document():
+    """The streamed writer stamps a property's description into its facets' template: the bytes are
+    to_openapi's document, in json.dumps's layout (quotes, newlines, non-ASCII, the writer's stand-in char)."""
+    from tests.metadata.test_compact import assert_dumps_layout, streamed
+
+    model = read_compact(DESCRIBED.encode())
+    assert model is not None
+    document = streamed(model, "dataverse")
+    assert document == json.loads(json.dumps(to_openapi(parse_csdl(DESCRIBED.encode()), "dataverse", "all")))
+    schema = document["components"]["schemas"]["Test.NS.D"]["properties"]
+    assert schema["a"]["description"] == '"quoted"\ncafé \\ back' and schema["d"]["allOf"]
+    assert schema["g"]["description"] == "odd \ue000S stand-in"
+    assert_dumps_layout(model, "dataverse", document)

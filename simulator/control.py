@@ -22,7 +22,7 @@ import json
 
 from simulator.faults import Fault as FaultSpec
 from simulator.faults import FaultInjector, FaultMiddleware, FaultSpecError
-from simulator.limits import MAX_URL, RequestLimits, url_length
+from simulator.limits import RequestLimits
 from simulator.odata import json_body
 from simulator.throttling import ServiceProtection, ServiceProtectionMiddleware
 
@@ -63,21 +63,22 @@ def _problem(message: str) -> dict:
 class ControlEndpoint:
     """Serve ``/_sim/...`` for one host; everything else goes to the wrapped app."""
 
-    def __init__(self, app, host: str, faults: FaultInjector, protection: ServiceProtection, inner=None):
+    def __init__(self, app, host: str, faults: FaultInjector, protection: ServiceProtection,
+                 guards: tuple = (), inner=None):
         self.app = app
         self.host = host
         self.faults = faults
         self.protection = protection
-        self._inner = inner  # the app inside ``app``'s guards, for requests every guard would pass on
+        self._guards = guards  # the guards inside ``app``, each able to tell whether it would pass a request on
+        self._inner = inner  # the app inside those guards
 
     def __getattr__(self, name: str):
         return getattr(self.app, name)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
-            if self._inner is not None and scope["type"] == "http" and url_length(scope) <= MAX_URL \
-                    and not self.faults.armed and not self.protection.active(self.host):
-                await self._inner(scope, receive, send)  # what the three guards would do: pass it on
+            if self._inner is not None and scope["type"] == "http" and all(g.passes(scope) for g in self._guards):
+                await self._inner(scope, receive, send)  # what every guard would do: pass it on
             else:
                 await self.app(scope, receive, send)
             return
@@ -144,5 +145,7 @@ def wrap_service(app, host: str, faults: FaultInjector, protection: ServiceProte
     A request that no guard would act on (URL within the limit, no fault armed, protection off for the
     host: the usual case) goes straight to the app; the checks are the guards' own.
     """
-    protected = ServiceProtectionMiddleware(FaultMiddleware(app, host, faults), host, protection)
-    return ControlEndpoint(RequestLimits(protected, host), host, faults, protection, inner=app)
+    faulted = FaultMiddleware(app, host, faults)
+    protected = ServiceProtectionMiddleware(faulted, host, protection)
+    limited = RequestLimits(protected, host)
+    return ControlEndpoint(limited, host, faults, protection, guards=(limited, protected, faulted), inner=app)

@@ -226,6 +226,10 @@ class FaultMiddleware:
     def __getattr__(self, name: str):
         return getattr(self.app, name)
 
+    def passes(self, scope) -> bool:
+        """Would this guard hand the HTTP request ``scope`` on unchanged (no fault armed at all)?"""
+        return not self.injector.armed
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)

@@ -52,6 +52,10 @@ class RequestLimits:
     def __getattr__(self, name: str):
         return getattr(self.app, name)
 
+    def passes(self, scope) -> bool:
+        """Would this guard hand the HTTP request ``scope`` on unchanged?"""
+        return url_length(scope) <= MAX_URL
+
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
             length = url_length(scope)

@@ -307,6 +307,10 @@ class ServiceProtectionMiddleware:
     def __getattr__(self, name: str):  # ``sim.apps.crm.state`` still reaches the service app
         return getattr(self.app, name)
 
+    def passes(self, scope) -> bool:
+        """Would this guard hand the HTTP request ``scope`` on unchanged (protection off for the host)?"""
+        return not self.protection.active(self.host)
+
     async def __call__(self, scope, receive, send):
         protection = self.protection
         if scope["type"] != "http" or not protection.active(self.host):

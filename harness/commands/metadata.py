@@ -133,7 +133,7 @@ def openapi_command(source: str, dialect: str | None, entity_sets: str | None, o
                     server_url: str | None, out: str | None, env_file: str | None, indent: int | None = 2) -> int:
     """Convert, reading only what a selection needs from a file (:mod:`harness.metadata.lazy`) and
     writing the document a set at a time (:mod:`harness.metadata.stream`)."""
-    from harness.metadata._gc import gc_paused
+    from harness.gc_pause import gc_paused
 
     with gc_paused():  # also between reading and writing: a full collection over the new model finds nothing
         return _openapi(source, dialect, entity_sets, operation_imports, server_url, out, env_file, indent)

@@ -34,8 +34,9 @@ from pyexpat import ExpatError, ParserCreate
 from sys import intern
 from typing import Any
 
+from harness.gc_pause import gc_paused
+
 from . import halves
-from ._gc import gc_paused
 from .annotations import Node, Setter, annotation_setter, annotation_value, inline_value
 from .attributes import read_bool as _bool
 from .attributes import read_int_or_keyword as _number  # facets read as parse_csdl reads them

@@ -15,7 +15,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from ._gc import gc_paused
+from harness.gc_pause import gc_paused
+
 from .dialects import Dialect, get_dialect
 from .edm_schema import EdmSchemaMapper, JsonSchema, component_ref, nullable
 from .errors import OpenApiOptionError

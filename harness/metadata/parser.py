@@ -15,7 +15,8 @@ from typing import IO, Any
 
 from lxml import etree
 
-from ._gc import gc_paused
+from harness.gc_pause import gc_paused
+
 from .annotations import annotation_value, apply_annotation
 from .attributes import read_bool as _bool
 from .attributes import read_int_or_keyword as _int_or_keyword

@@ -35,8 +35,9 @@ from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-
 from pathlib import Path
 from typing import IO, Any
 
+from harness.gc_pause import gc_paused
+
 from . import halves
-from ._gc import gc_paused
 from .dialects import get_dialect
 from .edm_schema import component_ref
 from .model import CsdlModel, EntitySet, EntityType, NavigationProperty

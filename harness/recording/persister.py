@@ -25,7 +25,7 @@ from typing import Any
 from vcr.persisters.filesystem import CassetteNotFoundError
 
 from harness.files import write_atomically
-from harness.recording.gc_pause import Pause, PausedList
+from harness.gc_pause import Pause, PausedList
 from harness.recording.instance import InstanceMap, map_interaction, map_strings
 from harness.recording.interactions import (
     CassetteFormatError,
@@ -137,8 +137,8 @@ class HarnessPersister:
 
     def load_cassette(self, cassette_path: str, serializer: Any):
         """(requests, responses[, metadata]) for vcrpy; the requests come as a
-        :class:`~harness.recording.gc_pause.PausedList`: the garbage collector waits until vcrpy has
-        appended them all (see :mod:`harness.recording.gc_pause`)."""
+        :class:`~harness.gc_pause.PausedList`: the garbage collector waits until vcrpy has
+        appended them all (see :mod:`harness.gc_pause`)."""
         pause = Pause()
         try:
             instance = _resolve(self.context).instance

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.recording import absent_imports, fast_headers, fixtures, gc_pause
+from harness import gc_pause
+from harness.recording import absent_imports, fast_headers, fixtures
 from harness.recording.explain import rewrite_message
 from harness.recording.interactions import CassetteFormatError
 from harness.recording.matching import MATCHERS
@@ -71,7 +72,7 @@ def pytest_fixture_setup(fixturedef, request):
     """Learn the run's instance and secrets as soon as the targets are known (whoever asks first).
 
     Once the ``vcr`` fixture is set up, any garbage-collector pause of a cassette load is over
-    (:mod:`harness.recording.gc_pause`), even when the load failed half-way.
+    (:mod:`harness.gc_pause`), even when the load failed half-way.
 
     A malformed cassette (``CassetteFormatError`` names the file and line) is reported as that one
     message: the fixture stack below it (vcrpy, pytest-recording) says nothing the user can act on.

@@ -9,7 +9,8 @@ import json
 import pytest
 from vcr.request import HeadersDict, Request
 
-from harness.recording import HarnessPersister, RecordingContext, configure_vcr, gc_pause
+from harness import gc_pause
+from harness.recording import HarnessPersister, RecordingContext, configure_vcr
 from harness.recording.interactions import LoadedResponse, doc_to_response, new_request
 from harness.recording.matching import _content_type, header_items, index_key, match_key, raw_key
 from harness.recording.serializers import JsonSerializer

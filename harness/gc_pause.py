@@ -1,19 +1,21 @@
-"""The cyclic garbage collector paused while a cassette loads, from the file read to vcrpy's last append.
+"""The cyclic garbage collector paused around bulk allocations that make no reference cycles.
 
-Loading a cassette allocates a dozen containers per interaction and frees almost none of them (the
-persister's documents, vcrpy's ``Request`` objects and response dicts, their copies in
-``cassette.data``, the replay index). The collector, triggered by allocations, runs again and
-again over a heap that only grows and finds nothing to collect: about a third of the load time of
-a 5,000-interaction cassette. Reference counting, which frees everything loading drops, is not
-affected; only the search for reference cycles waits until the load is over.
+Parsing a 30 MB ``$metadata``, writing the OpenAPI of thousands of entity sets, or loading a
+cassette of thousands of interactions allocates millions of small containers and frees almost none
+of them until the work is done. The collector, triggered by allocations, runs again and again over
+a heap that only grows and finds nothing to collect (measured: 4.6 s -> 2.3 s for the OpenAPI of
+4,400 F&O entity sets; about a third of the load time of a 5,000-interaction cassette). Reference
+counting, which frees everything the work drops, is not affected; only the search for reference
+cycles waits until the work is over.
 
-The load spans two owners: the persister (:class:`harness.recording.persister.HarnessPersister`)
-and vcrpy's ``Cassette._load`` loop, which runs the ``after_load_interaction`` hooks and
-``Cassette.append`` (filters, copies) for each interaction the persister returned. So the persister
-starts a pause and hands vcrpy the requests as a :class:`PausedList`, which ends the pause when it
-is dropped: vcrpy drops it when ``_load`` returns, normally or not. If an exception keeps that
-frame (and so the list) alive in a traceback, the pause ends with the list, or earlier through
-:func:`release_all`, which the pytest plugin calls when the ``vcr`` fixture has been set up.
+:func:`gc_paused` pauses around a block. A cassette load spans two owners: the persister
+(:class:`harness.recording.persister.HarnessPersister`) and vcrpy's ``Cassette._load`` loop, which
+runs the ``after_load_interaction`` hooks and ``Cassette.append`` (filters, copies) for each
+interaction the persister returned. So the persister starts a :class:`Pause` and hands vcrpy the
+requests as a :class:`PausedList`, which ends the pause when it is dropped: vcrpy drops it when
+``_load`` returns, normally or not. If an exception keeps that frame (and so the list) alive in a
+traceback, the pause ends with the list, or earlier through :func:`release_all`, which the pytest
+plugin calls when the ``vcr`` fixture has been set up.
 
 Pauses nest and may come from several threads: the collector is switched back on when the last
 one ends, and only if it was on when the first began (a program that turned it off keeps it off).
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _LOCK = threading.Lock()
@@ -68,6 +71,16 @@ def release_all() -> None:
             gc.enable()
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The collector paused while the block runs."""
+    pause = Pause()
+    try:
+        yield
+    finally:
+        pause.release()
+
+
 def pausing() -> bool:
     """Whether a pause is open (tests)."""
     with _LOCK:
@@ -91,4 +104,4 @@ class PausedList(list):
         return (list, (list(self),))
 
 
-__all__ = ["Pause", "PausedList", "pausing", "release_all"]
+__all__ = ["Pause", "PausedList", "gc_paused", "pausing", "release_all"]
